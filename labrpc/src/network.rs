@@ -1,0 +1,450 @@
+//! The simulated network: named client ends, named servers, and the faults between them.
+//!
+//! Every number here is the Go labrpc's (see the crate doc). The request path of one call,
+//! run on the caller's own thread:
+//!
+//! 1. count the RPC and its request bytes;
+//! 2. read the end's state (enabled, connected server, current server object) and the flags
+//!    under one lock;
+//! 3. unreachable: wait the failure delay (0-99 ms, or 0-6999 ms with long delays) and fail;
+//! 4. unreliable: sleep 0-26 ms, then lose the request with probability 1/10;
+//! 5. run the handler on a pool thread; every 100 ms, and again when it returns, check that
+//!    the server is still alive (end enabled, same server object installed);
+//! 6. unreliable: lose the reply with probability 1/10;
+//! 7. long reordering: hold 2/3 of replies back 200-2200 ms;
+//! 8. count the reply bytes and deliver.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+use parking_lot::Mutex;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::error::{Error, Result, RpcError};
+use crate::pool::Pool;
+use crate::service::{Endpoint, Server};
+
+/// How often a caller checks whether the server died while its handler runs.
+const DEATH_CHECK_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Short delay on the unreliable network: uniform over 0..SHORT_DELAY_MS milliseconds.
+const SHORT_DELAY_MS: u64 = 27;
+/// Failure delay for an unreachable server, without long delays: 0..100 ms.
+const SHORT_FAILURE_DELAY_MS: u64 = 100;
+/// Failure delay for an unreachable server, with long delays: 0..7000 ms.
+const LONG_FAILURE_DELAY_MS: u64 = 7000;
+/// Probability, in thousandths, that the unreliable network loses a request or a reply.
+const DROP_PER_MILLE: u32 = 100;
+/// Under long reordering, the chance that a reply is held back: 600 out of 900.
+const REORDER_NUMERATOR: u32 = 600;
+const REORDER_DENOMINATOR: u32 = 900;
+/// A held-back reply waits REORDER_BASE_MS + rand(0..rand(0..REORDER_SPREAD_MS)) ms.
+const REORDER_BASE_MS: u64 = 200;
+const REORDER_SPREAD_MS: u64 = 2000;
+
+/// The environment variable that fixes the seed of every network's random decisions.
+pub const SEED_VAR: &str = "LAB_SEED";
+
+/// The simulated network. Dropping it (or calling [`cleanup`](Network::cleanup)) makes every
+/// pending and future call on its ends fail with [`RpcError::NetworkClosed`] and stops every
+/// thread it started.
+pub struct Network {
+    core: Arc<Core>,
+}
+
+/// What ends, the network and its pool share.
+struct Core {
+    state: Mutex<State>,
+    reliable: AtomicBool,
+    long_delays: AtomicBool,
+    long_reordering: AtomicBool,
+    total_rpcs: AtomicU64,
+    total_bytes: AtomicU64,
+    /// The single source of randomness for every fault decision.
+    rng: Mutex<StdRng>,
+    seed: u64,
+    pool: Pool,
+    /// Dropped at cleanup: every wait selects on it so that it ends at once.
+    closing: Mutex<Option<Sender<()>>>,
+    closed: Receiver<()>,
+    /// Set at cleanup, checked before any new call starts.
+    is_closed: AtomicBool,
+}
+
+#[derive(Default)]
+struct State {
+    ends: HashMap<String, EndState>,
+    servers: HashMap<String, Arc<Server>>,
+}
+
+#[derive(Default)]
+struct EndState {
+    enabled: bool,
+    server: Option<String>,
+}
+
+/// One client end: the sending side of a directed link to one server.
+///
+/// Cheap to clone; clones are the same end. Many calls may be in flight on one end at once.
+#[derive(Clone)]
+pub struct ClientEnd {
+    name: Arc<str>,
+    core: Arc<Core>,
+}
+
+/// Where a request is going, read under the network lock at send time.
+struct Route {
+    server: Arc<Server>,
+    server_name: String,
+    reliable: bool,
+    long_reordering: bool,
+}
+
+impl Network {
+    /// A network seeded from `LAB_SEED` if set, otherwise from the operating system.
+    ///
+    /// # Panics
+    ///
+    /// If `LAB_SEED` is set but is not an unsigned integer: a typo there would silently give
+    /// a run that cannot be replayed. Use [`seed_from_env`] to handle that case yourself.
+    pub fn new() -> Network {
+        let seed = seed_from_env().unwrap_or_else(|error| panic!("{error}"));
+        Network::with_seed(seed)
+    }
+
+    /// A network whose random decisions all come from `seed`.
+    pub fn with_seed(seed: u64) -> Network {
+        let (closing, closed) = crossbeam_channel::bounded(0);
+        log::debug!(target: "labrpc", "network seeded with {seed}");
+        Network {
+            core: Arc::new(Core {
+                state: Mutex::new(State::default()),
+                reliable: AtomicBool::new(true),
+                long_delays: AtomicBool::new(false),
+                long_reordering: AtomicBool::new(false),
+                total_rpcs: AtomicU64::new(0),
+                total_bytes: AtomicU64::new(0),
+                rng: Mutex::new(StdRng::seed_from_u64(seed)),
+                seed,
+                pool: Pool::new("labrpc"),
+                closing: Mutex::new(Some(closing)),
+                closed,
+                is_closed: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// The seed of this network's random decisions (print it so a run can be replayed).
+    pub fn seed(&self) -> u64 {
+        self.core.seed
+    }
+
+    /// Draws from the network's seeded RNG, for testers that want their random choices
+    /// (partitions, victims) replayable with the same seed.
+    pub fn with_rng<T>(&self, draw: impl FnOnce(&mut StdRng) -> T) -> T {
+        draw(&mut self.core.rng.lock())
+    }
+
+    /// Creates a client end named `name`, disabled and unconnected.
+    pub fn create_end(&self, name: impl Into<String>) -> Result<ClientEnd> {
+        let name: String = name.into();
+        let mut state = self.core.state.lock();
+        if state.ends.contains_key(&name) {
+            return Err(Error::DuplicateEnd(name));
+        }
+        state.ends.insert(name.clone(), EndState::default());
+        Ok(ClientEnd {
+            name: name.into(),
+            core: Arc::clone(&self.core),
+        })
+    }
+
+    /// Forgets the end `name`; later calls on it are unreachable.
+    pub fn delete_end(&self, name: &str) -> Result<()> {
+        let removed = self.core.state.lock().ends.remove(name);
+        removed
+            .map(drop)
+            .ok_or_else(|| Error::NoSuchEnd(name.into()))
+    }
+
+    /// Connects the end `end` to the server named `server` (which need not exist yet).
+    pub fn connect(&self, end: &str, server: &str) -> Result<()> {
+        let mut state = self.core.state.lock();
+        let end_state = state
+            .ends
+            .get_mut(end)
+            .ok_or_else(|| Error::NoSuchEnd(end.into()))?;
+        end_state.server = Some(server.to_string());
+        Ok(())
+    }
+
+    /// Enables or disables the end `end`. A disabled end reaches nobody, and a handler running
+    /// for it is treated as dead.
+    pub fn enable(&self, end: &str, enabled: bool) -> Result<()> {
+        let mut state = self.core.state.lock();
+        let end_state = state
+            .ends
+            .get_mut(end)
+            .ok_or_else(|| Error::NoSuchEnd(end.into()))?;
+        end_state.enabled = enabled;
+        Ok(())
+    }
+
+    /// Installs `server` under `name`, replacing (and so killing) any server of that name.
+    pub fn add_server(&self, name: impl Into<String>, server: Server) {
+        let server = Arc::new(server);
+        self.core.state.lock().servers.insert(name.into(), server);
+    }
+
+    /// Removes the server `name`: calls in flight to it fail, and none reach it again.
+    pub fn delete_server(&self, name: &str) {
+        self.core.state.lock().servers.remove(name);
+    }
+
+    /// Unreliable (`false`): 0-26 ms delays, 10 % of requests and 10 % of replies lost.
+    pub fn set_reliable(&self, reliable: bool) {
+        self.core.reliable.store(reliable, Ordering::Relaxed);
+    }
+
+    /// Whether the network is reliable.
+    pub fn is_reliable(&self) -> bool {
+        self.core.reliable.load(Ordering::Relaxed)
+    }
+
+    /// Long delays: a call to an unreachable server fails after 0-6999 ms instead of 0-99 ms.
+    pub fn set_long_delays(&self, long_delays: bool) {
+        self.core.long_delays.store(long_delays, Ordering::Relaxed);
+    }
+
+    /// Long reordering: 2/3 of replies are held back 200-2200 ms.
+    pub fn set_long_reordering(&self, long_reordering: bool) {
+        self.core
+            .long_reordering
+            .store(long_reordering, Ordering::Relaxed);
+    }
+
+    /// How many calls reached a handler of the server `name` (0 if there is none).
+    pub fn count(&self, name: &str) -> u64 {
+        let state = self.core.state.lock();
+        state.servers.get(name).map_or(0, |server| server.count())
+    }
+
+    /// Every RPC ever sent, including those that were lost or went nowhere.
+    pub fn total_count(&self) -> u64 {
+        self.core.total_rpcs.load(Ordering::Relaxed)
+    }
+
+    /// Every request's bytes plus every delivered reply's bytes.
+    pub fn total_bytes(&self) -> u64 {
+        self.core.total_bytes.load(Ordering::Relaxed)
+    }
+
+    /// Closes the network: pending and future calls fail with [`RpcError::NetworkClosed`],
+    /// and every handler thread that finishes within a short grace period is joined.
+    pub fn cleanup(&self) {
+        self.core.is_closed.store(true, Ordering::SeqCst);
+        drop(self.core.closing.lock().take());
+        self.core.pool.shutdown();
+        let mut state = self.core.state.lock();
+        state.servers.clear();
+    }
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network::new()
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        self.cleanup();
+    }
+}
+
+impl ClientEnd {
+    /// The end's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Calls `service_method` with typed arguments and decodes the typed reply.
+    pub fn call<A, R>(&self, service_method: &str, args: &A) -> std::result::Result<R, RpcError>
+    where
+        A: serde::Serialize,
+        R: serde::de::DeserializeOwned,
+    {
+        crate::service::call(self, service_method, args)
+    }
+}
+
+impl Endpoint for ClientEnd {
+    fn call_bytes(
+        &self,
+        service_method: &str,
+        request: Vec<u8>,
+    ) -> std::result::Result<Vec<u8>, RpcError> {
+        self.core.deliver(&self.name, service_method, request)
+    }
+}
+
+impl Core {
+    fn deliver(
+        self: &Arc<Self>,
+        end: &str,
+        service_method: &str,
+        request: Vec<u8>,
+    ) -> std::result::Result<Vec<u8>, RpcError> {
+        if self.is_closed.load(Ordering::SeqCst) {
+            return Err(RpcError::NetworkClosed);
+        }
+        self.total_rpcs.fetch_add(1, Ordering::Relaxed);
+        self.total_bytes
+            .fetch_add(request.len() as u64, Ordering::Relaxed);
+
+        let Some(route) = self.route(end) else {
+            return self.fail_unreachable();
+        };
+        if !route.reliable {
+            self.sleep(Duration::from_millis(
+                self.draw(|rng| rng.gen_range(0..SHORT_DELAY_MS)),
+            ))?;
+            if self.draw(|rng| rng.gen_range(0..1000) < DROP_PER_MILLE) {
+                return Err(RpcError::RequestLost);
+            }
+        }
+        let reply = self.run_handler(end, &route, service_method, request)?;
+        if !route.reliable && self.draw(|rng| rng.gen_range(0..1000) < DROP_PER_MILLE) {
+            return Err(RpcError::ReplyLost);
+        }
+        if route.long_reordering {
+            if let Some(delay) = self.draw(reorder_delay) {
+                self.sleep(delay)?;
+            }
+        }
+        self.total_bytes
+            .fetch_add(reply.len() as u64, Ordering::Relaxed);
+        Ok(reply)
+    }
+
+    /// The destination of a call on `end`, if it is enabled, connected and the server exists.
+    fn route(&self, end: &str) -> Option<Route> {
+        let state = self.state.lock();
+        let end_state = state.ends.get(end).filter(|end| end.enabled)?;
+        let server_name = end_state.server.as_ref()?;
+        let server = state.servers.get(server_name)?;
+        Some(Route {
+            server: Arc::clone(server),
+            server_name: server_name.clone(),
+            reliable: self.reliable.load(Ordering::Relaxed),
+            long_reordering: self.long_reordering.load(Ordering::Relaxed),
+        })
+    }
+
+    /// Whether the call's server is gone: end disabled, or another (or no) server installed.
+    fn is_dead(&self, end: &str, route: &Route) -> bool {
+        let state = self.state.lock();
+        let enabled = state.ends.get(end).is_some_and(|end| end.enabled);
+        let same_server = state
+            .servers
+            .get(&route.server_name)
+            .is_some_and(|server| Arc::ptr_eq(server, &route.server));
+        !enabled || !same_server
+    }
+
+    /// Runs the handler on a pool thread and waits for it, checking for death as it goes.
+    fn run_handler(
+        &self,
+        end: &str,
+        route: &Route,
+        service_method: &str,
+        request: Vec<u8>,
+    ) -> std::result::Result<Vec<u8>, RpcError> {
+        let (reply_sender, reply_receiver) = crossbeam_channel::bounded(1);
+        let server = Arc::clone(&route.server);
+        let name = service_method.to_string();
+        let started = self.pool.execute(move || {
+            // The caller may have given up on a dead server; then nobody reads the reply.
+            let _ = reply_sender.send(server.dispatch(&name, &request));
+        });
+        if !started {
+            return Err(RpcError::NetworkClosed);
+        }
+        loop {
+            crossbeam_channel::select! {
+                recv(reply_receiver) -> reply => {
+                    let reply = reply.map_err(|_| RpcError::ServerDead)?;
+                    if self.is_dead(end, route) {
+                        return Err(RpcError::ServerDead);
+                    }
+                    if let Err(RpcError::UnknownMethod { name, valid }) = &reply {
+                        log::error!(target: "labrpc", "unknown method {name:?}; valid: {valid:?}");
+                    }
+                    return reply;
+                }
+                recv(self.closed) -> _ => return Err(RpcError::NetworkClosed),
+                default(DEATH_CHECK_INTERVAL) => {
+                    if self.is_dead(end, route) {
+                        return Err(RpcError::ServerDead);
+                    }
+                }
+            }
+        }
+    }
+
+    /// An unreachable server answers nothing; the caller learns so after a simulated timeout.
+    fn fail_unreachable(&self) -> std::result::Result<Vec<u8>, RpcError> {
+        let bound = if self.long_delays.load(Ordering::Relaxed) {
+            LONG_FAILURE_DELAY_MS
+        } else {
+            SHORT_FAILURE_DELAY_MS
+        };
+        let delay = Duration::from_millis(self.draw(|rng| rng.gen_range(0..bound)));
+        self.sleep(delay)?;
+        Err(RpcError::Unreachable)
+    }
+
+    /// Sleeps, but wakes with `NetworkClosed` as soon as the network closes.
+    fn sleep(&self, duration: Duration) -> std::result::Result<(), RpcError> {
+        if duration.is_zero() {
+            return Ok(());
+        }
+        match self.closed.recv_timeout(duration) {
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => Ok(()),
+            _ => Err(RpcError::NetworkClosed),
+        }
+    }
+
+    fn draw<T>(&self, decide: impl FnOnce(&mut StdRng) -> T) -> T {
+        decide(&mut self.rng.lock())
+    }
+}
+
+/// Long reordering: with probability 2/3, a delay of 200 + rand(0..rand(0..2000)) ms.
+fn reorder_delay(rng: &mut StdRng) -> Option<Duration> {
+    if rng.gen_range(0..REORDER_DENOMINATOR) >= REORDER_NUMERATOR {
+        return None;
+    }
+    let spread = rng.gen_range(0..REORDER_SPREAD_MS);
+    let extra = if spread == 0 {
+        0
+    } else {
+        rng.gen_range(0..spread)
+    };
+    Some(Duration::from_millis(REORDER_BASE_MS + extra))
+}
+
+/// The seed from `LAB_SEED`, or a fresh one from the operating system when it is unset.
+pub fn seed_from_env() -> Result<u64> {
+    match std::env::var(SEED_VAR) {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| Error::BadSeed(text.clone())),
+        Err(_) => Ok(rand::random()),
+    }
+}
