@@ -81,10 +81,11 @@ struct State {
     servers: HashMap<String, Arc<Server>>,
 }
 
-#[derive(Default)]
 struct EndState {
     enabled: bool,
     server: Option<String>,
+    /// Never sent on; dropped with the end so that waits on its calls end at once.
+    _alive: Sender<()>,
 }
 
 /// One client end: the sending side of a directed link to one server.
@@ -94,6 +95,9 @@ struct EndState {
 pub struct ClientEnd {
     name: Arc<str>,
     core: Arc<Core>,
+    /// Disconnected when the end is deleted: a deleted end's pending calls fail at once, so a
+    /// crashed peer's threads blocked in calls can be joined without waiting out long delays.
+    gone: Receiver<()>,
 }
 
 /// Where a request is going, read under the network lock at send time.
@@ -156,14 +160,21 @@ impl Network {
         if state.ends.contains_key(&name) {
             return Err(Error::DuplicateEnd(name));
         }
-        state.ends.insert(name.clone(), EndState::default());
+        let (alive, gone) = crossbeam_channel::bounded(0);
+        let end_state = EndState {
+            enabled: false,
+            server: None,
+            _alive: alive,
+        };
+        state.ends.insert(name.clone(), end_state);
         Ok(ClientEnd {
             name: name.into(),
             core: Arc::clone(&self.core),
+            gone,
         })
     }
 
-    /// Forgets the end `name`; later calls on it are unreachable.
+    /// Forgets the end `name`: its pending calls fail at once and later ones are unreachable.
     pub fn delete_end(&self, name: &str) -> Result<()> {
         let removed = self.core.state.lock().ends.remove(name);
         removed
@@ -288,14 +299,14 @@ impl Endpoint for ClientEnd {
         service_method: &str,
         request: Vec<u8>,
     ) -> std::result::Result<Vec<u8>, RpcError> {
-        self.core.deliver(&self.name, service_method, request)
+        self.core.deliver(self, service_method, request)
     }
 }
 
 impl Core {
     fn deliver(
         self: &Arc<Self>,
-        end: &str,
+        end: &ClientEnd,
         service_method: &str,
         request: Vec<u8>,
     ) -> std::result::Result<Vec<u8>, RpcError> {
@@ -306,13 +317,12 @@ impl Core {
         self.total_bytes
             .fetch_add(request.len() as u64, Ordering::Relaxed);
 
-        let Some(route) = self.route(end) else {
-            return self.fail_unreachable();
+        let Some(route) = self.route(&end.name) else {
+            return self.fail_unreachable(end);
         };
         if !route.reliable {
-            self.sleep(Duration::from_millis(
-                self.draw(|rng| rng.gen_range(0..SHORT_DELAY_MS)),
-            ))?;
+            let delay = Duration::from_millis(self.draw(|rng| rng.gen_range(0..SHORT_DELAY_MS)));
+            self.sleep(delay, end)?;
             if self.draw(|rng| rng.gen_range(0..1000) < DROP_PER_MILLE) {
                 return Err(RpcError::RequestLost);
             }
@@ -323,7 +333,7 @@ impl Core {
         }
         if route.long_reordering {
             if let Some(delay) = self.draw(reorder_delay) {
-                self.sleep(delay)?;
+                self.sleep(delay, end)?;
             }
         }
         self.total_bytes
@@ -359,7 +369,7 @@ impl Core {
     /// Runs the handler on a pool thread and waits for it, checking for death as it goes.
     fn run_handler(
         &self,
-        end: &str,
+        end: &ClientEnd,
         route: &Route,
         service_method: &str,
         request: Vec<u8>,
@@ -378,7 +388,7 @@ impl Core {
             crossbeam_channel::select! {
                 recv(reply_receiver) -> reply => {
                     let reply = reply.map_err(|_| RpcError::ServerDead)?;
-                    if self.is_dead(end, route) {
+                    if self.is_dead(&end.name, route) {
                         return Err(RpcError::ServerDead);
                     }
                     if let Err(RpcError::UnknownMethod { name, valid }) = &reply {
@@ -387,8 +397,9 @@ impl Core {
                     return reply;
                 }
                 recv(self.closed) -> _ => return Err(RpcError::NetworkClosed),
+                recv(end.gone) -> _ => return Err(RpcError::ServerDead),
                 default(DEATH_CHECK_INTERVAL) => {
-                    if self.is_dead(end, route) {
+                    if self.is_dead(&end.name, route) {
                         return Err(RpcError::ServerDead);
                     }
                 }
@@ -397,25 +408,27 @@ impl Core {
     }
 
     /// An unreachable server answers nothing; the caller learns so after a simulated timeout.
-    fn fail_unreachable(&self) -> std::result::Result<Vec<u8>, RpcError> {
+    fn fail_unreachable(&self, end: &ClientEnd) -> std::result::Result<Vec<u8>, RpcError> {
         let bound = if self.long_delays.load(Ordering::Relaxed) {
             LONG_FAILURE_DELAY_MS
         } else {
             SHORT_FAILURE_DELAY_MS
         };
         let delay = Duration::from_millis(self.draw(|rng| rng.gen_range(0..bound)));
-        self.sleep(delay)?;
+        self.sleep(delay, end)?;
         Err(RpcError::Unreachable)
     }
 
-    /// Sleeps, but wakes with `NetworkClosed` as soon as the network closes.
-    fn sleep(&self, duration: Duration) -> std::result::Result<(), RpcError> {
+    /// Sleeps on behalf of a call on `end`, but fails at once when the network closes or
+    /// the end is deleted.
+    fn sleep(&self, duration: Duration, end: &ClientEnd) -> std::result::Result<(), RpcError> {
         if duration.is_zero() {
             return Ok(());
         }
-        match self.closed.recv_timeout(duration) {
-            Err(crossbeam_channel::RecvTimeoutError::Timeout) => Ok(()),
-            _ => Err(RpcError::NetworkClosed),
+        crossbeam_channel::select! {
+            recv(self.closed) -> _ => Err(RpcError::NetworkClosed),
+            recv(end.gone) -> _ => Err(RpcError::Unreachable),
+            default(duration) => Ok(()),
         }
     }
 

@@ -409,3 +409,25 @@ fn long_reordering_delays_replies() {
     assert!(delayed >= 1, "no reply was held back in 6 calls");
     assert!(start.elapsed() < Duration::from_millis(6 * 2300));
 }
+
+/// Deleting an end ends its pending calls at once, even during a 7 s failure delay, so a
+/// crashed peer's sending threads can be joined promptly.
+#[test]
+fn deleting_an_end_ends_its_pending_calls() {
+    let (network, _junk, client) = setup();
+    network.set_long_delays(true);
+    network.enable("end1-99", false).unwrap();
+    let start = Instant::now();
+    let pending: Vec<_> = (0..10)
+        .map(|i| {
+            let client = client.clone();
+            thread::spawn(move || client.handler1(&Number(i)))
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(20));
+    network.delete_end("end1-99").unwrap();
+    for call in pending {
+        assert!(call.join().unwrap().is_err());
+    }
+    assert!(start.elapsed() < Duration::from_secs(1));
+}
