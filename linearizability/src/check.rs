@@ -1,0 +1,201 @@
+//! The entry points: check a history, get a verdict and what the picture needs.
+
+use crate::error::Result;
+use crate::history::{Event, Operation};
+use crate::model::Model;
+use crate::schedule::{run_jobs, Job, Limits};
+use crate::search::Search;
+use crate::view::{view_events, view_operations, HistoryView};
+use std::time::{Duration, Instant};
+
+/// The answer to "is this history linearizable?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// Every partition has a linearization.
+    Linearizable,
+    /// Some partition has none: the history is not linearizable.
+    Illegal,
+    /// The search hit the timeout or the memory bound first. Testers usually read this as
+    /// "assume it is fine", as the MIT kvraft tester does.
+    Unknown,
+}
+
+/// How one partition's search ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PartitionStatus {
+    /// A full linearization was found.
+    Linearizable,
+    /// The search was exhausted without one.
+    Illegal,
+    /// Stopped because another partition was Illegal.
+    Cancelled,
+    /// Stopped by the timeout.
+    TimedOut,
+    /// Stopped because the memo outgrew the memory bound.
+    MemoryLimit,
+}
+
+/// What the search learned about one partition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionInfo {
+    /// Indices of the partition's operations in the history (for an event history, the
+    /// `i`-th call event is operation `i`).
+    pub operations: Vec<usize>,
+    /// How its search ended.
+    pub status: PartitionStatus,
+    /// A full linearization if `Linearizable`, otherwise the longest linearizable prefix
+    /// found, as operation indices in linearization order.
+    pub linearization: Vec<usize>,
+    /// For an Illegal partition, the operation whose return stopped the longest prefix:
+    /// no remaining operation could be linearized before it returned.
+    pub blocked: Option<usize>,
+}
+
+/// The result of a check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckResult {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// One entry per partition, in the model's partition order.
+    pub partitions: Vec<PartitionInfo>,
+    /// How long the check took.
+    pub elapsed: Duration,
+}
+
+impl CheckResult {
+    /// Whether the verdict is Linearizable.
+    pub fn is_linearizable(&self) -> bool {
+        self.verdict == Verdict::Linearizable
+    }
+}
+
+/// Memo bytes a check may hold before giving up with Unknown, unless told otherwise.
+pub const DEFAULT_MEMORY_LIMIT: usize = 768 << 20;
+
+/// A configured checker: timeout, memory bound, threads.
+#[derive(Clone, Debug)]
+pub struct Checker {
+    timeout: Option<Duration>,
+    memory_limit: usize,
+    threads: usize,
+}
+
+impl Default for Checker {
+    fn default() -> Self {
+        Checker {
+            timeout: None,
+            memory_limit: DEFAULT_MEMORY_LIMIT,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
+
+impl Checker {
+    /// No timeout, [`DEFAULT_MEMORY_LIMIT`], one thread per core.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Gives up with Unknown after `timeout` (None: never).
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Gives up with Unknown once the memo holds about this many bytes.
+    pub fn memory_limit(mut self, bytes: usize) -> Self {
+        self.memory_limit = bytes;
+        self
+    }
+
+    /// How many threads share the partitions (at least one).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// Checks an operation history.
+    pub fn check_operations<M: Model>(
+        &self,
+        model: &M,
+        history: &[Operation<M::Input, M::Output>],
+    ) -> CheckResult {
+        let started = Instant::now();
+        self.check_view(model, view_operations(model, history), started)
+    }
+
+    /// Checks an event history. Fails only if the events do not pair up.
+    pub fn check_events<M: Model>(
+        &self,
+        model: &M,
+        history: &[Event<M::Input, M::Output>],
+    ) -> Result<CheckResult> {
+        let started = Instant::now();
+        Ok(self.check_view(model, view_events(model, history)?, started))
+    }
+
+    fn check_view<M: Model>(
+        &self,
+        model: &M,
+        view: HistoryView<'_, M>,
+        started: Instant,
+    ) -> CheckResult {
+        let limits = Limits {
+            deadline: self.timeout.map(|timeout| started + timeout),
+            memory_bytes: self.memory_limit,
+            threads: self.threads,
+        };
+        let jobs = view
+            .partitions
+            .into_iter()
+            .map(|operations| {
+                let views = operations
+                    .iter()
+                    .map(|&index| view.operations[index])
+                    .collect();
+                Job {
+                    search: Search::new(model, views),
+                    operations,
+                }
+            })
+            .collect();
+        let partitions = run_jobs(jobs, limits);
+        CheckResult {
+            verdict: verdict_of(&partitions),
+            partitions,
+            elapsed: started.elapsed(),
+        }
+    }
+}
+
+/// Illegal if any partition is; otherwise Unknown if any is unfinished; else Linearizable.
+fn verdict_of(partitions: &[PartitionInfo]) -> Verdict {
+    let statuses = || partitions.iter().map(|partition| partition.status);
+    if statuses().any(|status| status == PartitionStatus::Illegal) {
+        Verdict::Illegal
+    } else if statuses().all(|status| status == PartitionStatus::Linearizable) {
+        Verdict::Linearizable
+    } else {
+        Verdict::Unknown
+    }
+}
+
+/// Checks an operation history with the default [`Checker`] and an optional timeout.
+pub fn check_operations<M: Model>(
+    model: &M,
+    history: &[Operation<M::Input, M::Output>],
+    timeout: Option<Duration>,
+) -> CheckResult {
+    Checker::new()
+        .timeout(timeout)
+        .check_operations(model, history)
+}
+
+/// Checks an event history with the default [`Checker`] and an optional timeout.
+pub fn check_events<M: Model>(
+    model: &M,
+    history: &[Event<M::Input, M::Output>],
+    timeout: Option<Duration>,
+) -> Result<CheckResult> {
+    Checker::new().timeout(timeout).check_events(model, history)
+}

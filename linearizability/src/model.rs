@@ -1,0 +1,115 @@
+//! The `Model` trait: the sequential specification a history is checked against.
+
+use crate::history::{Event, Operation};
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::hash::Hash;
+
+/// A sequential specification.
+///
+/// States must be `Eq + Hash`: the search memoizes (set of linearized operations, state)
+/// pairs, and equal states must hash equally. Make states cheap to clone (an `Arc` or a
+/// small value): the search clones one on every successful step.
+pub trait Model: Sync {
+    /// The model's state.
+    type State: Clone + Eq + Hash + Debug + Send + Sync;
+    /// What a client asks.
+    type Input: Debug + Sync;
+    /// What a client gets back.
+    type Output: Debug + Sync;
+
+    /// The state before any operation.
+    fn init(&self) -> Self::State;
+
+    /// Applies one operation: `Some(next state)` if `output` is a legal result of `input` in
+    /// `state`, `None` if not. `output` is `None` when the outcome is unknown: then any output
+    /// is acceptable, and the step should succeed whenever the operation could have run.
+    /// Must be pure.
+    fn step(
+        &self,
+        state: &Self::State,
+        input: &Self::Input,
+        output: Option<&Self::Output>,
+    ) -> Option<Self::State>;
+
+    /// Splits an operation history into independent parts (P-compositionality): the history
+    /// must be linearizable if and only if every part is. Returns groups of indices into
+    /// `history`. The default keeps everything together.
+    fn partition_operations(
+        &self,
+        history: &[Operation<Self::Input, Self::Output>],
+    ) -> Vec<Vec<usize>> {
+        vec![(0..history.len()).collect()]
+    }
+
+    /// Splits an event history into independent parts; returns groups of indices into
+    /// `history`. Only the call events of a group matter: a return follows its call.
+    /// The default keeps everything together.
+    fn partition_events(&self, history: &[Event<Self::Input, Self::Output>]) -> Vec<Vec<usize>> {
+        vec![(0..history.len()).collect()]
+    }
+
+    /// Text for an operation in the picture.
+    fn describe_operation(&self, input: &Self::Input, output: Option<&Self::Output>) -> String {
+        match output {
+            Some(output) => format!("{input:?} -> {output:?}"),
+            None => format!("{input:?} -> ?"),
+        }
+    }
+
+    /// Text for a state in the picture.
+    fn describe_state(&self, state: &Self::State) -> String {
+        format!("{state:?}")
+    }
+}
+
+/// Groups operations by a key of their input, in order of the keys: the usual partitioning
+/// for a key/value store.
+pub fn partition_operations_by_key<I, O, K: Ord + Clone>(
+    history: &[Operation<I, O>],
+    key: impl Fn(&I) -> K,
+) -> Vec<Vec<usize>> {
+    group_by_key(
+        history
+            .iter()
+            .enumerate()
+            .map(|(index, op)| (index, key(&op.input))),
+    )
+}
+
+/// Groups events by a key of their call's input; a return joins the group of its call.
+/// A return without a pending call goes to its own group, where the checker reports it.
+pub fn partition_events_by_key<I, O, K: Ord + Clone>(
+    history: &[Event<I, O>],
+    key: impl Fn(&I) -> K,
+) -> Vec<Vec<usize>> {
+    let mut pending: HashMap<u64, K> = HashMap::new();
+    let mut keyed = Vec::with_capacity(history.len());
+    let mut orphans = Vec::new();
+    for (index, event) in history.iter().enumerate() {
+        match event {
+            Event::Call { id, input, .. } => {
+                let k = key(input);
+                pending.insert(*id, k.clone());
+                keyed.push((index, k));
+            }
+            Event::Return { id, .. } => match pending.remove(id) {
+                Some(k) => keyed.push((index, k)),
+                None => orphans.push(index),
+            },
+        }
+    }
+    let mut groups = group_by_key(keyed.into_iter());
+    if !orphans.is_empty() {
+        groups.push(orphans);
+    }
+    groups
+}
+
+fn group_by_key<K: Ord>(keyed: impl Iterator<Item = (usize, K)>) -> Vec<Vec<usize>> {
+    let mut groups: std::collections::BTreeMap<K, Vec<usize>> = Default::default();
+    for (index, key) in keyed {
+        groups.entry(key).or_default().push(index);
+    }
+    groups.into_values().collect()
+}

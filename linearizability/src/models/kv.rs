@@ -1,0 +1,187 @@
+//! The 6.5840 key/value service: Get, Put and Append on string keys, partitioned by key.
+
+use crate::hashing::{fnv1a, FNV_OFFSET};
+use crate::history::{Event, Operation};
+use crate::model::{partition_events_by_key, partition_operations_by_key, Model};
+use serde::{Deserialize, Serialize};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// Which key/value operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KvOp {
+    /// Read the key's value ("" if never written).
+    Get,
+    /// Replace the key's value.
+    Put,
+    /// Append to the key's value.
+    Append,
+}
+
+/// What a key/value client asks. `value` is ignored for Get.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct KvInput {
+    /// The operation.
+    pub op: KvOp,
+    /// The key.
+    pub key: String,
+    /// The value to put or append.
+    #[serde(default)]
+    pub value: String,
+}
+
+impl KvInput {
+    /// A Get of `key`.
+    pub fn get(key: impl Into<String>) -> Self {
+        KvInput {
+            op: KvOp::Get,
+            key: key.into(),
+            value: String::new(),
+        }
+    }
+
+    /// A Put of `value` at `key`.
+    pub fn put(key: impl Into<String>, value: impl Into<String>) -> Self {
+        KvInput {
+            op: KvOp::Put,
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    /// An Append of `value` at `key`.
+    pub fn append(key: impl Into<String>, value: impl Into<String>) -> Self {
+        KvInput {
+            op: KvOp::Append,
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// What a key/value client gets back: the value read (ignored for Put and Append).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct KvOutput {
+    /// The value a Get returned.
+    #[serde(default)]
+    pub value: String,
+}
+
+impl KvOutput {
+    /// An output carrying `value`.
+    pub fn new(value: impl Into<String>) -> Self {
+        KvOutput {
+            value: value.into(),
+        }
+    }
+}
+
+/// One key's value, shared rather than copied, with its FNV-1a hash kept up to date
+/// (an append extends the hash instead of rehashing the whole string).
+#[derive(Clone, Debug)]
+pub struct KvState {
+    value: Arc<str>,
+    hash: u64,
+}
+
+impl KvState {
+    /// A state holding `value`.
+    pub fn new(value: &str) -> Self {
+        KvState {
+            value: value.into(),
+            hash: fnv1a(FNV_OFFSET, value.as_bytes()),
+        }
+    }
+
+    /// The value.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// The state after appending `suffix`.
+    pub fn appended(&self, suffix: &str) -> Self {
+        let mut value = String::with_capacity(self.value.len() + suffix.len());
+        value.push_str(&self.value);
+        value.push_str(suffix);
+        KvState {
+            value: value.into(),
+            hash: fnv1a(self.hash, suffix.as_bytes()),
+        }
+    }
+}
+
+impl PartialEq for KvState {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash
+            && (Arc::ptr_eq(&self.value, &other.value) || self.value == other.value)
+    }
+}
+
+impl Eq for KvState {}
+
+impl Hash for KvState {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// The key/value model, one key per partition: the state is a single value.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KvModel;
+
+/// Applies a key/value operation to one key's value; shared with [`crate::models::KvMapModel`].
+pub(crate) fn step_value(
+    value: &KvState,
+    input: &KvInput,
+    output: Option<&KvOutput>,
+) -> Option<KvState> {
+    match input.op {
+        KvOp::Get => match output {
+            Some(output) if output.value != *value.value() => None,
+            _ => Some(value.clone()),
+        },
+        KvOp::Put => Some(KvState::new(&input.value)),
+        KvOp::Append => Some(value.appended(&input.value)),
+    }
+}
+
+/// The picture's text for a key/value operation.
+pub(crate) fn describe(input: &KvInput, output: Option<&KvOutput>) -> String {
+    match (input.op, output) {
+        (KvOp::Get, Some(output)) => format!("get('{}') -> '{}'", input.key, output.value),
+        (KvOp::Get, None) => format!("get('{}') -> ?", input.key),
+        (KvOp::Put, _) => format!("put('{}', '{}')", input.key, input.value),
+        (KvOp::Append, _) => format!("append('{}', '{}')", input.key, input.value),
+    }
+}
+
+impl Model for KvModel {
+    type State = KvState;
+    type Input = KvInput;
+    type Output = KvOutput;
+
+    fn init(&self) -> KvState {
+        KvState::new("")
+    }
+
+    fn step(&self, state: &KvState, input: &KvInput, output: Option<&KvOutput>) -> Option<KvState> {
+        step_value(state, input, output)
+    }
+
+    fn partition_operations(&self, history: &[Operation<KvInput, KvOutput>]) -> Vec<Vec<usize>> {
+        partition_operations_by_key(history, |input| input.key.clone())
+    }
+
+    fn partition_events(&self, history: &[Event<KvInput, KvOutput>]) -> Vec<Vec<usize>> {
+        partition_events_by_key(history, |input| input.key.clone())
+    }
+
+    fn describe_operation(&self, input: &KvInput, output: Option<&KvOutput>) -> String {
+        describe(input, output)
+    }
+
+    fn describe_state(&self, state: &KvState) -> String {
+        format!("'{}'", state.value())
+    }
+}
