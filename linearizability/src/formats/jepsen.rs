@@ -21,7 +21,7 @@ const PREFIX: &str = "jepsen.util - ";
 /// Parses a Jepsen etcd log into events; `path` is only used in error messages.
 pub fn parse(text: &str, path: &Path) -> Result<Vec<Event<RegisterInput, RegisterOutput>>> {
     let mut events = Vec::new();
-    let mut pending: HashMap<usize, u64> = HashMap::new();
+    let mut pending: HashMap<usize, (u64, String)> = HashMap::new();
     let mut next_id = 0;
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -66,7 +66,7 @@ fn split_line(line: &str) -> std::result::Result<Line<'_>, String> {
 /// One line to at most one event.
 fn parse_line(
     line: &str,
-    pending: &mut HashMap<usize, u64>,
+    pending: &mut HashMap<usize, (u64, String)>,
     next_id: &mut u64,
 ) -> std::result::Result<Option<Event<RegisterInput, RegisterOutput>>, String> {
     let Line {
@@ -79,16 +79,21 @@ fn parse_line(
         let input = parse_input(function, &value)?;
         let id = *next_id;
         *next_id += 1;
-        if pending.insert(client, id).is_some() {
+        if pending.insert(client, (id, function.to_string())).is_some() {
             return Err(format!(
                 "process {client} invokes while its last call is pending"
             ));
         }
         return Ok(Some(Event::Call { client, id, input }));
     }
-    let id = pending
+    let (id, called) = pending
         .remove(&client)
         .ok_or_else(|| format!("process {client} completes without a pending call"))?;
+    if called != function {
+        return Err(format!(
+            "process {client} completes {function} for a {called} call"
+        ));
+    }
     let output = match (kind, function) {
         (":info", _) => return Ok(None),
         (":fail", ":read") => None,

@@ -1,0 +1,90 @@
+//! The timeout and the memory bound hold on histories no search can finish, and an illegal
+//! partition stops a hard one at once.
+
+mod common;
+
+use common::*;
+use linearizability::models::KvModel;
+use linearizability::{check_operations, Checker, PartitionStatus, Verdict};
+use std::time::{Duration, Instant};
+
+/// How far past its timeout a check may return. The loop looks at the clock every few hundred
+/// iterations (well under a millisecond in release); debug builds and a busy 2-core machine
+/// get a generous margin.
+const TIMEOUT_SLACK: Duration = Duration::from_millis(150);
+
+/// A history too hard to finish returns Unknown, on time.
+#[test]
+fn timeout_holds_on_a_hard_history() {
+    let history = hard_kv_history("x", 24);
+    let timeout = Duration::from_millis(300);
+    let started = Instant::now();
+    let result = check_operations(&KvModel, &history, Some(timeout));
+    let elapsed = started.elapsed();
+    assert_eq!(result.verdict, Verdict::Unknown);
+    assert_eq!(result.partitions[0].status, PartitionStatus::TimedOut);
+    assert!(
+        elapsed < timeout + TIMEOUT_SLACK,
+        "took {elapsed:?} with a {timeout:?} timeout"
+    );
+}
+
+/// Several hard partitions on few threads: the timeout still holds for all of them.
+#[test]
+fn timeout_holds_with_many_hard_partitions() {
+    let mut history = Vec::new();
+    for key in ["a", "b", "c", "d", "e"] {
+        history.extend(hard_kv_history(key, 20));
+    }
+    let timeout = Duration::from_millis(300);
+    let started = Instant::now();
+    let result = Checker::new()
+        .threads(2)
+        .timeout(Some(timeout))
+        .check_operations(&KvModel, &history);
+    assert_eq!(result.verdict, Verdict::Unknown);
+    assert!(
+        started.elapsed() < timeout + TIMEOUT_SLACK,
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// An illegal partition is found, and cancels the rest, even when it is queued behind hard
+/// partitions on a single thread: partitions take turns.
+#[test]
+fn illegal_partition_cancels_hard_ones() {
+    let mut history = Vec::new();
+    for key in ["a", "b", "c"] {
+        history.extend(hard_kv_history(key, 22));
+    }
+    history.push(put(0, "z", "1", 0, 10));
+    history.push(get(1, "z", "", 20, 30));
+    let started = Instant::now();
+    let result = Checker::new()
+        .threads(1)
+        .check_operations(&KvModel, &history);
+    assert_eq!(result.verdict, Verdict::Illegal);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    let cancelled = result
+        .partitions
+        .iter()
+        .filter(|p| p.status == PartitionStatus::Cancelled)
+        .count();
+    assert_eq!(cancelled, 3);
+}
+
+/// The memo's memory bound gives Unknown instead of exhausting memory.
+#[test]
+fn memory_bound_gives_unknown() {
+    let history = hard_kv_history("x", 24);
+    let result = Checker::new()
+        .memory_limit(4 << 20)
+        .check_operations(&KvModel, &history);
+    assert_eq!(result.verdict, Verdict::Unknown);
+    assert_eq!(result.partitions[0].status, PartitionStatus::MemoryLimit);
+}
