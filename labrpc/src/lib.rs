@@ -42,6 +42,8 @@
 //! - [`network`]: `Network`, `ClientEnd` and the fault model.
 //! - [`service`]: `Service`, `Server`, `Endpoint`, and the `service!` macro.
 //! - `pool`: the handler threads.
+//! - [`socket`]: the Unix-socket transport, `SocketServer` and `SocketClient`, for services
+//!   whose peers are separate processes (MapReduce).
 //! - [`error`]: `RpcError` and `Error`.
 
 #![warn(missing_docs)]
@@ -50,6 +52,7 @@ pub mod error;
 pub mod network;
 mod pool;
 pub mod service;
+pub mod socket;
 
 pub use error::{Error, Result, RpcError};
 pub use network::{seed_from_env, ClientEnd, Network, SEED_VAR};
