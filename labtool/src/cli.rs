@@ -1,0 +1,125 @@
+//! The command line: `lab stress`, `lab logs`, `lab results`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::color::ColorChoice;
+
+/// Tools for the labs: stress a test, read its logs, compare results with the MIT staff's.
+#[derive(Debug, Parser)]
+#[command(name = "lab", version)]
+pub struct Cli {
+    /// When to colour output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a crate's matching tests many times in parallel, keeping the logs of failed runs.
+    Stress(StressArgs),
+    /// Lay a lab log out one column per server, coloured by topic.
+    Logs(LogsArgs),
+    /// Show the results file as a table beside the MIT staff figures.
+    Results(ResultsArgs),
+}
+
+/// `lab stress <crate> <filter>`.
+#[derive(Debug, Args)]
+pub struct StressArgs {
+    /// The workspace crate whose tests run (e.g. raft).
+    #[arg(value_name = "CRATE")]
+    pub krate: String,
+    /// Run the tests whose names contain this (as for `cargo test`).
+    #[arg(value_name = "TEST_FILTER")]
+    pub filter: String,
+    /// How many times to run each matching test.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
+    /// How many runs go at once.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+    /// Kill a run after this many seconds and count it as failed (twice MIT's 120 s per-test
+    /// limit by default, since parallel runs slow each other down).
+    #[arg(long, value_name = "SECS", default_value_t = 240, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+    /// Build and run the tests with `--release`.
+    #[arg(long)]
+    pub release: bool,
+}
+
+/// `lab logs [FILE|-]`.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The log file; `-` or nothing reads standard input.
+    #[arg(value_name = "FILE", default_value = "-")]
+    pub file: PathBuf,
+    /// Show only these topics (comma-separated: election,vote,append,...).
+    #[arg(long, value_delimiter = ',', value_name = "TOPICS")]
+    pub just: Vec<String>,
+    /// Hide these topics (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "TOPICS")]
+    pub ignore: Vec<String>,
+    /// Number of server columns (default: one per server in the log).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub columns: Option<u16>,
+    /// Total width in characters (default: the terminal's, else 160).
+    #[arg(long, value_name = "CHARS", value_parser = clap::value_parser!(u16).range(20..))]
+    pub width: Option<u16>,
+}
+
+/// `lab results [FILE]`.
+#[derive(Debug, Args)]
+pub struct ResultsArgs {
+    /// The results file (default: $LAB_RESULTS, else target/lab-results.jsonl).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn stress_arguments_parse() {
+        let cli = Cli::parse_from([
+            "lab", "stress", "raft", "figure8", "--runs", "20", "--jobs", "4",
+        ]);
+        let Command::Stress(args) = cli.command else {
+            panic!("not stress");
+        };
+        assert_eq!(
+            (args.krate.as_str(), args.filter.as_str()),
+            ("raft", "figure8")
+        );
+        assert_eq!(
+            (args.runs, args.jobs, args.timeout, args.release),
+            (20, 4, 240, false)
+        );
+    }
+
+    #[test]
+    fn zero_runs_is_refused() {
+        assert!(Cli::try_parse_from(["lab", "stress", "raft", "x", "--runs", "0"]).is_err());
+    }
+
+    #[test]
+    fn topic_lists_split_on_commas() {
+        let cli = Cli::parse_from(["lab", "logs", "--just", "election,vote", "f.log"]);
+        let Command::Logs(args) = cli.command else {
+            panic!("not logs");
+        };
+        assert_eq!(args.just, ["election", "vote"]);
+    }
+}

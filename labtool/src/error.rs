@@ -1,0 +1,138 @@
+//! The one error type of the `lab` command: every way a subcommand can fail on bad input or a
+//! broken environment, each carrying what the user needs to fix it.
+
+use std::path::PathBuf;
+
+/// Everything that can stop a `lab` subcommand. Each message names the input at fault and,
+/// where there is a short list of valid choices, lists them.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A program (cargo or a test binary) could not be started at all.
+    #[error("cannot run `{program}`: {source}")]
+    Spawn {
+        /// The program as typed, e.g. `cargo`.
+        program: String,
+        /// Why the operating system refused.
+        source: std::io::Error,
+    },
+
+    /// A cargo command ran but failed; its own message is kept.
+    #[error("`{command}` failed:\n{stderr}")]
+    CargoFailed {
+        /// The command line, for the user to rerun.
+        command: String,
+        /// What cargo printed on stderr.
+        stderr: String,
+    },
+
+    /// A cargo command printed something this tool could not understand.
+    #[error("unexpected output from `{command}`: {detail}")]
+    CargoOutput {
+        /// The command line.
+        command: String,
+        /// What was wrong with it.
+        detail: String,
+    },
+
+    /// The crate named on the command line is not a member of the workspace.
+    #[error("unknown crate `{name}`; the workspace has: {}", valid.join(", "))]
+    UnknownCrate {
+        /// The name given.
+        name: String,
+        /// The workspace's member crates.
+        valid: Vec<String>,
+    },
+
+    /// Compiling the crate's tests failed; cargo's diagnostics were printed above.
+    #[error("building the tests of `{krate}` failed (compiler messages above)")]
+    BuildFailed {
+        /// The crate whose tests did not build.
+        krate: String,
+    },
+
+    /// A test binary's `--list` did not work.
+    #[error("cannot list the tests of {binary}: {detail}")]
+    ListTests {
+        /// The test binary.
+        binary: PathBuf,
+        /// What went wrong.
+        detail: String,
+    },
+
+    /// No test of the crate has the filter in its name.
+    #[error(
+        "no test of `{krate}` matches `{filter}` ({listed} tests in {binaries} test binaries)"
+    )]
+    NoMatchingTests {
+        /// The crate searched.
+        krate: String,
+        /// The filter given.
+        filter: String,
+        /// How many tests the crate has, so a typo is easy to tell from an empty crate.
+        listed: usize,
+        /// How many test binaries were listed.
+        binaries: usize,
+    },
+
+    /// A file (or standard input) could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file, `-` for standard input.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+
+    /// A file or directory could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+
+    /// No line of a log input is in the labs' log format.
+    #[error(
+        "{path}: none of its {lines} lines is a lab log line \
+         (`<ms> <LEVEL> <target> <message>`, e.g. `001234 DEBUG raft S2 T7 election: won`)"
+    )]
+    NoLogLines {
+        /// The file, `-` for standard input.
+        path: PathBuf,
+        /// How many lines it had.
+        lines: usize,
+    },
+
+    /// A `--just` or `--ignore` filter names a topic that does not exist.
+    #[error("unknown topic `{name}`; topics are: {}", valid.join(", "))]
+    UnknownTopic {
+        /// The name given.
+        name: String,
+        /// The known topics.
+        valid: Vec<String>,
+    },
+
+    /// The results file has no readable line at all.
+    #[error("{path}: no readable result line ({malformed} malformed, see above)")]
+    NoResults {
+        /// The results file.
+        path: PathBuf,
+        /// How many lines were malformed.
+        malformed: usize,
+    },
+
+    /// No `Cargo.toml` with a `[workspace]` section above the current directory.
+    #[error("no cargo workspace found at or above {from}")]
+    NoWorkspace {
+        /// Where the search started.
+        from: PathBuf,
+    },
+
+    /// The Ctrl-C handler could not be installed.
+    #[error("cannot handle Ctrl-C: {0}")]
+    CtrlC(#[from] ctrlc::Error),
+}
+
+/// The result of every fallible `lab` operation.
+pub type Result<T> = std::result::Result<T, Error>;

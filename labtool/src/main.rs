@@ -1,0 +1,71 @@
+//! `lab`: see the library's documentation for what each subcommand does.
+//!
+//! Exit status: 0 on success, 1 when a stress run had failures, 2 on an error (bad input or
+//! environment), 130 when Ctrl-C stopped a stress run.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+use labtool::cli::{Cli, Command};
+use labtool::color::{ColorChoice, Palette, Style};
+use labtool::logs::{logs, LogsOptions};
+use labtool::results::results;
+use labtool::stress::{stress, StressOptions, StressOutcome};
+use labtool::Result;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command, cli.color) {
+        Ok(code) => code,
+        Err(error) => {
+            let label = Palette::for_stderr(cli.color).paint(Some(Style::Red), "error:");
+            eprintln!("lab: {label} {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs one subcommand and turns its outcome into an exit code.
+fn run(command: Command, color: ColorChoice) -> Result<ExitCode> {
+    match command {
+        Command::Stress(args) => {
+            let options = StressOptions {
+                krate: args.krate,
+                filter: args.filter,
+                runs: args.runs,
+                jobs: usize::from(args.jobs),
+                timeout: Duration::from_secs(args.timeout),
+                release: args.release,
+                color,
+            };
+            Ok(match stress(&options)? {
+                StressOutcome::AllPassed => ExitCode::SUCCESS,
+                StressOutcome::SomeFailed => ExitCode::from(1),
+                StressOutcome::Interrupted => ExitCode::from(130),
+            })
+        }
+        Command::Logs(args) => {
+            let options = LogsOptions {
+                input: args.file,
+                just: args.just,
+                ignore: args.ignore,
+                columns: args.columns.map(usize::from),
+                width: args.width.map(usize::from),
+                color,
+            };
+            let unparsed = logs(&options)?;
+            if unparsed > 0 {
+                eprintln!(
+                    "lab logs: {unparsed} lines are not lab log lines; they are kept, marked `?`"
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Results(args) => {
+            results(args.file, color)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! `lab results`: the results file as a table per lab and part, beside the MIT staff figures.
+
+pub mod record;
+pub mod staff;
+pub mod view;
+
+use std::path::PathBuf;
+
+use crate::color::{ColorChoice, Palette};
+use crate::error::Result;
+
+/// Prints the table for the results file at `path` (default: [`record::default_results_path`]).
+pub fn results(path: Option<PathBuf>, color: ColorChoice) -> Result<()> {
+    let path = match path {
+        Some(path) => path,
+        None => record::default_results_path()?,
+    };
+    let loaded = record::read_results(&path)?;
+    let groups = view::group(&loaded.records);
+    let figures = staff::staff_figures();
+    print!(
+        "{}",
+        view::render(&groups, &figures, Palette::for_stdout(color))
+    );
+    println!(
+        "{} result lines from {}; each row is a test's latest run",
+        loaded.records.len(),
+        path.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! Runs the planned runs on a fixed number of worker threads and hands each report to the
+//! caller's thread as it arrives, so progress and messages come from one place.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crossbeam_channel::RecvTimeoutError;
+
+use super::discover::TestCase;
+use super::run::{run_once, RunSettings, Verdict};
+
+/// How long the caller's thread waits for a report before calling its idle hook (used for
+/// plain progress lines).
+const IDLE_INTERVAL: Duration = Duration::from_millis(500);
+
+/// One planned run: which test and with which seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannedRun {
+    /// Index into the matching tests.
+    pub case_index: usize,
+    /// The value of `LAB_SEED` for this run.
+    pub seed: u64,
+}
+
+/// One finished run.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// What was run.
+    pub run: PlannedRun,
+    /// How it ended.
+    pub verdict: Verdict,
+    /// How long it took.
+    pub duration: Duration,
+    /// Its log file (deleted unless the run failed).
+    pub log_path: PathBuf,
+}
+
+/// What the caller's thread hears from the pool.
+#[derive(Debug, Clone)]
+pub enum PoolEvent {
+    /// A run finished.
+    Finished(RunReport),
+    /// Nothing finished for a while (time for a plain progress line).
+    Idle,
+}
+
+/// Everything the workers share.
+pub struct Pool<'a> {
+    /// The matching tests.
+    pub cases: &'a [TestCase],
+    /// How each run is started.
+    pub settings: &'a RunSettings,
+    /// Where logs go; one file per run, named after test and seed.
+    pub log_dir: PathBuf,
+    /// Set by Ctrl-C: no new run starts and running ones are killed.
+    pub stop: &'a AtomicBool,
+}
+
+impl Pool<'_> {
+    /// Runs `plan` with `jobs` workers, handing every event to `on_event` on this thread.
+    pub fn run_all(&self, plan: &[PlannedRun], jobs: usize, mut on_event: impl FnMut(PoolEvent)) {
+        let next = AtomicUsize::new(0);
+        let (sender, receiver) = crossbeam_channel::unbounded();
+        std::thread::scope(|scope| {
+            for _ in 0..jobs.max(1) {
+                let sender = sender.clone();
+                let next = &next;
+                scope.spawn(move || self.work(plan, next, &sender));
+            }
+            drop(sender);
+            loop {
+                match receiver.recv_timeout(IDLE_INTERVAL) {
+                    Ok(report) => on_event(PoolEvent::Finished(report)),
+                    Err(RecvTimeoutError::Timeout) => on_event(PoolEvent::Idle),
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+            }
+        });
+    }
+
+    /// One worker: takes the next planned run until none is left or Ctrl-C was pressed.
+    fn work(
+        &self,
+        plan: &[PlannedRun],
+        next: &AtomicUsize,
+        sender: &crossbeam_channel::Sender<RunReport>,
+    ) {
+        while !self.stop.load(Ordering::SeqCst) {
+            let Some(&run) = plan.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                return;
+            };
+            let case = &self.cases[run.case_index];
+            let log_path = self.log_dir.join(log_file_name(&case.name, run.seed));
+            let (verdict, duration) = run_once(case, run.seed, &log_path, self.settings, self.stop);
+            let report = RunReport {
+                run,
+                verdict,
+                duration,
+                log_path,
+            };
+            if sender.send(report).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// `<test>-seed-<seed>.log`, with `::` and other path-unfriendly characters made safe.
+pub fn log_file_name(test: &str, seed: u64) -> String {
+    let safe: String = test
+        .replace("::", ".")
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{safe}-seed-{seed}.log")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_names_carry_test_and_seed() {
+        assert_eq!(log_file_name("figure8_3c", 42), "figure8_3c-seed-42.log");
+        assert_eq!(log_file_name("tests::a b/c", 7), "tests.a_b_c-seed-7.log");
+    }
+}
