@@ -1,0 +1,121 @@
+//! The worker: asks the coordinator for tasks and runs them until the job is done.
+//!
+//! Each loop iteration is: (1) ask for a task; (2) run it, writing every output file under a
+//! temporary name and renaming it into place; (3) report it finished. A worker that cannot
+//! reach the coordinator after having reached it once takes the job to be over, as the
+//! course's workers do; one that never reached it reports an error.
+
+use std::path::Path;
+use std::time::Duration;
+
+use labrpc::socket::SocketClient;
+
+use crate::apps::App;
+use crate::error::{MrError, Result};
+use crate::files::{intermediate_name, output_name, read_input, write_output_line, AtomicFile};
+use crate::pairs::{ihash, write_record, Pairs};
+use crate::rpc::{CoordinatorClient, Task, TaskFinished, TaskKind, TaskRequest};
+
+/// How long a worker waits before asking again after `Wait` (every task of the phase is
+/// running elsewhere). Short, so an idle worker picks up reduces or reassigned tasks
+/// promptly; a request costs the coordinator microseconds.
+const WAIT_POLL: Duration = Duration::from_millis(50);
+
+/// Runs tasks from the coordinator at `socket` with `app` until the job is done.
+pub fn run_worker(app: &dyn App, socket: &Path) -> Result<()> {
+    let coordinator = CoordinatorClient::new(SocketClient::new(socket));
+    let request = TaskRequest {
+        worker: std::process::id(),
+    };
+    let mut reached_coordinator = false;
+    loop {
+        let task = match coordinator.request_task(&request) {
+            Ok(task) => task,
+            Err(error) if reached_coordinator => {
+                log::info!("coordinator gone ({error}); the job is done");
+                return Ok(());
+            }
+            Err(source) => {
+                return Err(MrError::CoordinatorUnreachable {
+                    path: socket.to_path_buf(),
+                    source,
+                })
+            }
+        };
+        reached_coordinator = true;
+        let report = match task {
+            Task::Map {
+                id,
+                input,
+                n_reduce,
+            } => {
+                run_map(app, id, &input, n_reduce)?;
+                TaskFinished {
+                    kind: TaskKind::Map,
+                    id,
+                }
+            }
+            Task::Reduce { id, n_map } => {
+                run_reduce(app, id, n_map)?;
+                TaskFinished {
+                    kind: TaskKind::Reduce,
+                    id,
+                }
+            }
+            Task::Wait => {
+                std::thread::sleep(WAIT_POLL);
+                continue;
+            }
+            Task::Exit => return Ok(()),
+        };
+        if let Err(error) = coordinator.finish_task(&report) {
+            log::info!("could not report {report:?} ({error}); the job is done");
+            return Ok(());
+        }
+    }
+}
+
+/// Map task `map_id`: maps `input` and writes `mr-<map_id>-<y>` for every reduce task y.
+pub fn run_map(app: &dyn App, map_id: usize, input: &str, n_reduce: usize) -> Result<()> {
+    let contents = read_input(input)?;
+    let mut buckets = (0..n_reduce)
+        .map(|reduce_id| AtomicFile::create(intermediate_name(map_id, reduce_id)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut first_error = None;
+    app.map(input, &contents, &mut |key, value| {
+        if first_error.is_none() {
+            let bucket = &mut buckets[ihash(key) as usize % n_reduce];
+            if let Err(error) = write_record(bucket.writer(), key, value) {
+                first_error = Some(MrError::file(bucket.path())(error));
+            }
+        }
+    });
+    if let Some(error) = first_error {
+        return Err(error);
+    }
+    buckets.into_iter().try_for_each(AtomicFile::commit)
+}
+
+/// Reduce task `reduce_id`: reads `mr-<x>-<reduce_id>` for every map task x and writes
+/// `mr-out-<reduce_id>`.
+pub fn run_reduce(app: &dyn App, reduce_id: usize, n_map: usize) -> Result<()> {
+    let mut pairs = Pairs::new();
+    for map_id in 0..n_map {
+        pairs.read_intermediate(&intermediate_name(map_id, reduce_id))?;
+    }
+    write_reduced(app, &mut pairs, output_name(reduce_id))
+}
+
+/// Sorts `pairs`, reduces each key and writes the `"key value"` lines to `output`
+/// atomically. Shared by the reduce task and the sequential run.
+pub fn write_reduced(app: &dyn App, pairs: &mut Pairs, output: impl AsRef<Path>) -> Result<()> {
+    let output = output.as_ref();
+    pairs.sort_by_key();
+    let mut file = AtomicFile::create(output)?;
+    pairs
+        .for_each_group(|key, values| {
+            write_output_line(file.writer(), key, &app.reduce(key, values))
+        })
+        .map_err(MrError::file(output))?;
+    file.commit()
+}
