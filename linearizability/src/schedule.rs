@@ -1,14 +1,17 @@
 //! Runs the partitions' searches on a few threads, in fair time slices.
 //!
 //! Every search is a resumable state machine, so a small pool of workers (one per core) can
-//! take turns on all of them: each worker pops a search, runs one slice, and requeues it if
-//! unfinished. No partition waits for a slow one to finish before it starts, the first
-//! Illegal stops everyone, and the deadline is checked every few hundred iterations.
+//! take turns on all of them. The queue always hands out the search that has run least so
+//! far (least-attained-service scheduling), for a slice as long as what it has already had:
+//! every partition starts at once, cheap ones finish first whatever their order, and a hard
+//! one gets ever longer slices, so switching costs stay small. The first Illegal stops
+//! everyone, and the deadline is checked every few hundred iterations.
 
 use crate::check::{PartitionInfo, PartitionStatus};
 use crate::model::Model;
 use crate::search::{Progress, Search};
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -16,8 +19,9 @@ use std::time::Instant;
 /// Search iterations between two looks at the clock and the stop flag: a few hundred
 /// microseconds at most, which is what keeps a check within its timeout.
 const ITERATIONS_PER_CHECK: usize = 256;
-/// Checks per slice before a worker lets another partition run.
-const CHECKS_PER_SLICE: usize = 32;
+/// The shortest and the longest slice, in checks (of `ITERATIONS_PER_CHECK` iterations).
+const MIN_CHECKS_PER_SLICE: usize = 2;
+const MAX_CHECKS_PER_SLICE: usize = 256;
 
 /// Why the workers were told to stop.
 const RUNNING: u8 = 0;
@@ -38,9 +42,42 @@ pub(crate) struct Job<'a, 'h, M: Model> {
     pub search: Search<'a, 'h, M>,
 }
 
+/// A job in the queue, ordered by the service it has had (least first), then by slot.
+struct Queued<'a, 'h, M: Model> {
+    checks_done: usize,
+    slot: usize,
+    job: Job<'a, 'h, M>,
+}
+
+impl<M: Model> Queued<'_, '_, M> {
+    fn priority(&self) -> Reverse<(usize, usize)> {
+        Reverse((self.checks_done, self.slot))
+    }
+}
+
+impl<M: Model> PartialEq for Queued<'_, '_, M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.priority() == other.priority()
+    }
+}
+
+impl<M: Model> Eq for Queued<'_, '_, M> {}
+
+impl<M: Model> PartialOrd for Queued<'_, '_, M> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<M: Model> Ord for Queued<'_, '_, M> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.priority().cmp(&other.priority())
+    }
+}
+
 /// State shared by the workers.
 struct Shared<'a, 'h, M: Model> {
-    queue: Mutex<VecDeque<(usize, Job<'a, 'h, M>)>>,
+    queue: Mutex<BinaryHeap<Queued<'a, 'h, M>>>,
     results: Mutex<Vec<Option<PartitionInfo>>>,
     stop: AtomicU8,
     memo_bytes: AtomicUsize,
@@ -50,12 +87,18 @@ struct Shared<'a, 'h, M: Model> {
 /// Runs every job to an outcome; results come back in the jobs' order.
 pub(crate) fn run_jobs<M: Model>(jobs: Vec<Job<'_, '_, M>>, limits: Limits) -> Vec<PartitionInfo> {
     let count = jobs.len();
-    let mut order: Vec<_> = jobs.into_iter().enumerate().collect();
-    // Largest first, so the likely slowest partitions start at once.
-    order.sort_by_key(|(_, job)| std::cmp::Reverse(job.search.len()));
+    let queue = jobs
+        .into_iter()
+        .enumerate()
+        .map(|(slot, job)| Queued {
+            checks_done: 0,
+            slot,
+            job,
+        })
+        .collect();
     let threads = limits.threads.clamp(1, count.max(1));
     let shared = Shared {
-        queue: Mutex::new(order.into()),
+        queue: Mutex::new(queue),
         results: Mutex::new((0..count).map(|_| None).collect()),
         stop: AtomicU8::new(RUNNING),
         memo_bytes: AtomicUsize::new(0),
@@ -83,16 +126,22 @@ pub(crate) fn run_jobs<M: Model>(jobs: Vec<Job<'_, '_, M>>, limits: Limits) -> V
 /// One worker: take a job, run a slice, requeue or record it; stop when the queue is empty.
 fn work<M: Model>(shared: &Shared<'_, '_, M>) {
     loop {
-        let Some((slot, mut job)) = lock(&shared.queue).pop_front() else {
+        let Some(mut queued) = lock(&shared.queue).pop() else {
             return;
         };
-        match run_slice(shared, &mut job) {
-            None => lock(&shared.queue).push_back((slot, job)),
+        let checks = queued
+            .checks_done
+            .clamp(MIN_CHECKS_PER_SLICE, MAX_CHECKS_PER_SLICE);
+        queued.checks_done += checks;
+        let Queued { slot, job, .. } = &mut queued;
+        let (slot, job) = (*slot, job);
+        match run_slice(shared, job, checks) {
+            None => lock(&shared.queue).push(queued),
             Some(status) => {
                 shared
                     .memo_bytes
                     .fetch_sub(job.search.memo_bytes(), Ordering::Relaxed);
-                lock(&shared.results)[slot] = Some(finish(job, status));
+                lock(&shared.results)[slot] = Some(finish(queued.job, status));
             }
         }
     }
@@ -102,8 +151,9 @@ fn work<M: Model>(shared: &Shared<'_, '_, M>) {
 fn run_slice<M: Model>(
     shared: &Shared<'_, '_, M>,
     job: &mut Job<'_, '_, M>,
+    checks: usize,
 ) -> Option<PartitionStatus> {
-    for _ in 0..CHECKS_PER_SLICE {
+    for _ in 0..checks {
         if let Some(status) = stopped_status(shared) {
             return Some(status);
         }
@@ -139,11 +189,11 @@ fn run_slice<M: Model>(
 /// Whether this job must stop now, and with what status.
 fn stopped_status<M: Model>(shared: &Shared<'_, '_, M>) -> Option<PartitionStatus> {
     if shared.stop.load(Ordering::Acquire) == RUNNING {
-        if !shared
-            .limits
-            .deadline
-            .is_some_and(|deadline| Instant::now() >= deadline)
-        {
+        let before_deadline = match shared.limits.deadline {
+            Some(deadline) => Instant::now() < deadline,
+            None => true,
+        };
+        if before_deadline {
             return None;
         }
         let _ = shared.stop.compare_exchange(

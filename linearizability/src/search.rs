@@ -150,9 +150,4 @@ impl<'a, 'h, M: Model> Search<'a, 'h, M> {
     pub fn memo_bytes(&self) -> usize {
         self.memo.len() * self.memo.bytes_per_entry()
     }
-
-    /// Number of operations in the partition.
-    pub fn len(&self) -> usize {
-        self.operations.len()
-    }
 }
