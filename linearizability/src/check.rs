@@ -69,8 +69,9 @@ impl CheckResult {
     }
 }
 
-/// Memo bytes a check may hold before giving up with Unknown, unless told otherwise.
-pub const DEFAULT_MEMORY_LIMIT: usize = 768 << 20;
+/// Memo bytes a check may hold before giving up with Unknown, unless told otherwise. The
+/// estimate leaves room for vector growth, so the process stays under about 1 GiB.
+pub const DEFAULT_MEMORY_LIMIT: usize = 512 << 20;
 
 /// A configured checker: timeout, memory bound, threads.
 #[derive(Clone, Debug)]

@@ -3,6 +3,9 @@
 use crate::hashing::{mix64, BuildIdentity};
 use std::collections::HashMap;
 
+/// Per entry beyond its bitset and state: its chain link and its share of the hash table.
+const ENTRY_OVERHEAD_BYTES: usize = 4 + 16;
+
 /// Marks the end of a bucket's chain.
 const END: u32 = u32::MAX;
 
@@ -17,6 +20,8 @@ pub(crate) struct Memo<S> {
     chain: Vec<u32>,
     /// First entry of each bucket, by combined key.
     heads: HashMap<u64, u32, BuildIdentity>,
+    /// Approximate bytes held, for the memory bound.
+    bytes: usize,
 }
 
 impl<S: Eq> Memo<S> {
@@ -28,6 +33,7 @@ impl<S: Eq> Memo<S> {
             states: Vec::new(),
             chain: Vec::new(),
             heads: HashMap::default(),
+            bytes: 0,
         }
     }
 
@@ -39,6 +45,7 @@ impl<S: Eq> Memo<S> {
         bitset_hash: u64,
         state: &S,
         state_hash: u64,
+        state_bytes: impl FnOnce(&S) -> usize,
     ) -> bool
     where
         S: Clone,
@@ -59,16 +66,12 @@ impl<S: Eq> Memo<S> {
         *head = next;
         self.bitsets.extend_from_slice(bitset);
         self.states.push(state.clone());
+        self.bytes += self.stride * 8 + ENTRY_OVERHEAD_BYTES + state_bytes(state);
         true
     }
 
-    /// Number of configurations stored.
-    pub fn len(&self) -> usize {
-        self.states.len()
-    }
-
-    /// Approximate bytes per entry, for the memory bound.
-    pub fn bytes_per_entry(&self) -> usize {
-        self.stride * 8 + std::mem::size_of::<S>() + 4 + 16
+    /// Approximate bytes held: entries, chain links and the hash table.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 }

@@ -12,7 +12,7 @@ use std::hash::Hash;
 /// small value): the search clones one on every successful step.
 pub trait Model: Sync {
     /// The model's state.
-    type State: Clone + Eq + Hash + Debug + Send + Sync;
+    type State: Clone + Eq + Hash + Debug + Send + Sync + 'static;
     /// What a client asks.
     type Input: Debug + Sync;
     /// What a client gets back.
@@ -31,6 +31,14 @@ pub trait Model: Sync {
         input: &Self::Input,
         output: Option<&Self::Output>,
     ) -> Option<Self::State>;
+
+    /// Roughly how many bytes a stored state holds, inline and on the heap; the memory bound
+    /// of a check counts it for every memoized state. Count shared data generously: an
+    /// overestimate only stops a hopeless search sooner.
+    fn state_bytes(&self, state: &Self::State) -> usize {
+        let _ = state;
+        std::mem::size_of::<Self::State>()
+    }
 
     /// Splits an operation history into independent parts (P-compositionality): the history
     /// must be linearizable if and only if every part is. Returns groups of indices into

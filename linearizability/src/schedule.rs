@@ -210,8 +210,16 @@ fn stopped_status<M: Model>(shared: &Shared<'_, '_, M>) -> Option<PartitionStatu
     })
 }
 
+/// Memos holding more than this are freed on a background thread: freeing millions of states
+/// can take seconds, which must not count against the timeout.
+const BACKGROUND_FREE_BYTES: usize = 32 << 20;
+
 /// Turns a finished job into its public summary, in original operation indices.
-fn finish<M: Model>(job: Job<'_, '_, M>, status: PartitionStatus) -> PartitionInfo {
+fn finish<M: Model>(mut job: Job<'_, '_, M>, status: PartitionStatus) -> PartitionInfo {
+    if job.search.memo_bytes() > BACKGROUND_FREE_BYTES {
+        let memo = job.search.take_memo();
+        std::thread::spawn(move || drop(memo));
+    }
     let (longest, blocked) = job.search.longest_prefix();
     let original = |local: &u32| job.operations[*local as usize];
     PartitionInfo {

@@ -95,6 +95,7 @@ impl<'a, 'h, M: Model> Search<'a, 'h, M> {
             self.linearized.hash(),
             &next_state,
             fx_hash(&next_state),
+            |state| self.model.state_bytes(state),
         );
         if !is_new {
             self.linearized.remove(op);
@@ -148,6 +149,11 @@ impl<'a, 'h, M: Model> Search<'a, 'h, M> {
 
     /// Approximate bytes held by the memo.
     pub fn memo_bytes(&self) -> usize {
-        self.memo.len() * self.memo.bytes_per_entry()
+        self.memo.bytes()
+    }
+
+    /// Hands over the memo, so a caller can free it off the critical path.
+    pub fn take_memo(&mut self) -> Memo<M::State> {
+        std::mem::replace(&mut self.memo, Memo::new(1))
     }
 }

@@ -126,6 +126,9 @@ impl Hash for KvState {
     }
 }
 
+/// The two reference counts in front of an `Arc`'s data.
+pub(crate) const ARC_HEADER_BYTES: usize = 16;
+
 /// The key/value model, one key per partition: the state is a single value.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct KvModel;
@@ -167,6 +170,10 @@ impl Model for KvModel {
 
     fn step(&self, state: &KvState, input: &KvInput, output: Option<&KvOutput>) -> Option<KvState> {
         step_value(state, input, output)
+    }
+
+    fn state_bytes(&self, state: &KvState) -> usize {
+        std::mem::size_of::<KvState>() + ARC_HEADER_BYTES + state.value().len()
     }
 
     fn partition_operations(&self, history: &[Operation<KvInput, KvOutput>]) -> Vec<Vec<usize>> {

@@ -1,7 +1,7 @@
 //! The key/value service as one map-valued register, without partitioning: slower, and
 //! kept to measure what partitioning buys (porcupine's "no partition" model).
 
-use super::kv::{describe, step_value, KvInput, KvOutput, KvState};
+use super::kv::{describe, step_value, KvInput, KvOutput, KvState, ARC_HEADER_BYTES};
 use crate::hashing::mix64;
 use crate::model::Model;
 use std::collections::BTreeMap;
@@ -32,6 +32,9 @@ impl Hash for KvMapState {
 fn pair_hash(key: &str, value: &KvState) -> u64 {
     mix64(crate::hashing::fx_hash(key) ^ crate::hashing::fx_hash(value))
 }
+
+/// B-tree node space per entry beyond the entry itself (edges, lengths, slack), roughly.
+const BTREE_ENTRY_OVERHEAD: usize = 24;
 
 /// The unpartitioned key/value model.
 #[derive(Clone, Copy, Debug, Default)]
@@ -71,6 +74,16 @@ impl Model for KvMapModel {
             values: Arc::new(values),
             hash,
         })
+    }
+
+    /// Each stored map is its own copy (keys included); values are shared between maps.
+    fn state_bytes(&self, state: &KvMapState) -> usize {
+        let per_entry = |key: &String| {
+            key.len() + std::mem::size_of::<(String, KvState)>() + BTREE_ENTRY_OVERHEAD
+        };
+        std::mem::size_of::<KvMapState>()
+            + ARC_HEADER_BYTES
+            + state.values.keys().map(per_entry).sum::<usize>()
     }
 
     fn describe_operation(&self, input: &KvInput, output: Option<&KvOutput>) -> String {
