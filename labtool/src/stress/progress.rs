@@ -84,13 +84,40 @@ impl Progress {
     /// `stress: 12/40 runs, 1 failed, 35 s elapsed, ETA 80 s`.
     fn print_plain_line(&mut self) {
         self.last_plain_line = Instant::now();
+        let done = self.bar.position();
+        let elapsed = self.bar.elapsed();
+        let eta = match plain_eta(elapsed, done, self.total()) {
+            Some(eta) => format!("{} s", eta.as_secs()),
+            None => "unknown".to_string(),
+        };
         eprintln!(
-            "stress: {}/{} runs, {} failed, {} s elapsed, ETA {} s",
-            self.bar.position(),
+            "stress: {done}/{} runs, {} failed, {} s elapsed, ETA {eta}",
             self.total(),
             self.failures,
-            self.bar.elapsed().as_secs(),
-            self.bar.eta().as_secs()
+            elapsed.as_secs(),
         );
+    }
+}
+
+/// The time left if the remaining runs go at the pace so far (the pace already reflects the
+/// parallelism); unknown before the first run ends.
+fn plain_eta(elapsed: Duration, done: u64, total: u64) -> Option<Duration> {
+    if done == 0 {
+        return None;
+    }
+    let remaining = total.saturating_sub(done);
+    Some(elapsed.mul_f64(remaining as f64 / done as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eta_follows_the_pace_so_far() {
+        let elapsed = Duration::from_secs(10);
+        assert_eq!(plain_eta(elapsed, 2, 6), Some(Duration::from_secs(20)));
+        assert_eq!(plain_eta(elapsed, 6, 6), Some(Duration::ZERO));
+        assert_eq!(plain_eta(elapsed, 0, 6), None);
     }
 }
