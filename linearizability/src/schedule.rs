@@ -19,6 +19,8 @@ use std::time::Instant;
 /// Search iterations between two looks at the clock and the stop flag: a few hundred
 /// microseconds at most, which is what keeps a check within its timeout.
 const ITERATIONS_PER_CHECK: usize = 256;
+/// How long the calling thread works alone before starting helpers.
+const SOLO_TIME: std::time::Duration = std::time::Duration::from_millis(1);
 /// The shortest and the longest slice, in checks (of `ITERATIONS_PER_CHECK` iterations).
 const MIN_CHECKS_PER_SLICE: usize = 2;
 const MAX_CHECKS_PER_SLICE: usize = 256;
@@ -104,14 +106,18 @@ pub(crate) fn run_jobs<M: Model>(jobs: Vec<Job<'_, '_, M>>, limits: Limits) -> V
         memo_bytes: AtomicUsize::new(0),
         limits,
     };
-    if threads == 1 {
-        work(&shared);
-    } else {
+    // Most histories take well under a millisecond: try alone first, and only then pay for
+    // helper threads.
+    work(&shared, Some(Instant::now() + SOLO_TIME));
+    if threads > 1 && !lock(&shared.queue).is_empty() {
         std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| work(&shared));
+            for _ in 1..threads {
+                scope.spawn(|| work(&shared, None));
             }
+            work(&shared, None);
         });
+    } else {
+        work(&shared, None);
     }
     let results = shared
         .results
@@ -123,9 +129,13 @@ pub(crate) fn run_jobs<M: Model>(jobs: Vec<Job<'_, '_, M>>, limits: Limits) -> V
         .collect()
 }
 
-/// One worker: take a job, run a slice, requeue or record it; stop when the queue is empty.
-fn work<M: Model>(shared: &Shared<'_, '_, M>) {
+/// One worker: take a job, run a slice, requeue or record it; stop when the queue is empty
+/// (or, for the solo start, when `until` has passed).
+fn work<M: Model>(shared: &Shared<'_, '_, M>, until: Option<Instant>) {
     loop {
+        if until.is_some_and(|until| Instant::now() >= until) {
+            return;
+        }
         let Some(mut queued) = lock(&shared.queue).pop() else {
             return;
         };
