@@ -1,0 +1,39 @@
+//! labtest: what the lab testers share (dev-only; no lab's `src/` depends on it).
+//!
+//! # Contract
+//!
+//! - [`Run::begin`] prints the MIT-style banner (`Test (3A): initial election ... seed 12345`)
+//!   and starts a watchdog for the course's per-test limit, [`TEST_TIME_LIMIT`] (120 s): a test
+//!   still running then is failed with "test took longer than 120 seconds" and the process
+//!   exits, so a hung test cannot hang the suite.
+//! - [`Run::pass`] checks the limit, prints the MIT result line
+//!   (`  ... Passed --   3.1  3    58  16840    0`: seconds, peers, RPCs, bytes, commits or ops)
+//!   and appends one JSON line to the results file. A run that ends without `pass` (the test
+//!   panicked) appends its line with `"passed": false` when it is dropped.
+//! - The results file is `LAB_RESULTS` if set, else `<target>/lab-results.jsonl`, where
+//!   `<target>` is `CARGO_TARGET_DIR` if set, else `<workspace>/target`; relative paths are
+//!   taken from the workspace root. Directories are created; each line is appended in one
+//!   write on a file opened for appending, so parallel tests never interleave their lines.
+//! - [`init_logging`] installs `env_logger` once per process, silent unless `RUST_LOG` is set,
+//!   with lines `<ms since start, 6 digits> <LEVEL> <target> <message>`, for example
+//!   `001234 DEBUG raft S2 T7 election: won with 2 votes`. The `lab logs` viewer parses this.
+//! - [`thread_count`] is the process's thread count from `/proc/self/status` (Linux).
+//!
+//! # Layout
+//!
+//! - [`run`] — `Run`, `TestInfo`, `Counts`: banner, result line, time limit.
+//! - [`results`] — the JSON results line and the results file.
+//! - [`logging`] — `init_logging` and the line format.
+//! - [`threads`] — `thread_count`.
+
+#![warn(missing_docs)]
+
+pub mod logging;
+pub mod results;
+pub mod run;
+pub mod threads;
+
+pub use logging::init_logging;
+pub use results::{results_path, ResultLine};
+pub use run::{Counts, Run, TestInfo, TEST_TIME_LIMIT};
+pub use threads::thread_count;

@@ -1,0 +1,206 @@
+//! One graded test run: its banner, its time limit and its result line.
+
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{RecvTimeoutError, Sender};
+
+use crate::results::ResultLine;
+
+/// The course's limit on one test's wall-clock time.
+pub const TEST_TIME_LIMIT: Duration = Duration::from_secs(120);
+
+/// The message a test over [`TEST_TIME_LIMIT`] fails with, as in the course.
+pub const TIME_LIMIT_MESSAGE: &str = "test took longer than 120 seconds";
+
+/// What a test is, for its banner and its results line.
+#[derive(Debug, Clone)]
+pub struct TestInfo {
+    /// The lab crate: `"raft"`.
+    pub lab: &'static str,
+    /// The part: `"3A"`.
+    pub part: &'static str,
+    /// The Rust test function's name: `"initial_election_3a"`.
+    pub test: &'static str,
+    /// The course's title: `"initial election"`.
+    pub title: &'static str,
+    /// How many servers the test runs.
+    pub peers: usize,
+    /// The network seed.
+    pub seed: u64,
+}
+
+/// The counters of a finished run, as the result line shows them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// RPCs sent during the test.
+    pub rpcs: u64,
+    /// Bytes carried during the test.
+    pub bytes: u64,
+    /// Raft: highest committed index reached since the start.
+    pub commits: Option<u64>,
+    /// KV: client operations.
+    pub ops: Option<u64>,
+}
+
+/// A test in progress. Drop it without [`pass`](Run::pass) and it records a failure.
+pub struct Run {
+    info: TestInfo,
+    started: Instant,
+    /// Dropping it stops the watchdog.
+    watchdog_stop: Option<Sender<()>>,
+    watchdog: Option<JoinHandle<()>>,
+    /// Whether the results line has been written (pass or fail).
+    recorded: bool,
+}
+
+impl Run {
+    /// Prints the banner and starts the clock and the watchdog.
+    pub fn begin(info: TestInfo) -> Run {
+        crate::init_logging();
+        println!(
+            "Test ({}): {} ... seed {}",
+            info.part, info.title, info.seed
+        );
+        log::info!(target: "tester", "begin {} seed {}", info.test, info.seed);
+        let (watchdog_stop, stopped) = crossbeam_channel::bounded::<()>(0);
+        let watched = info.clone();
+        let watchdog = std::thread::Builder::new()
+            .name("labtest-watchdog".into())
+            .spawn(move || {
+                if let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(TEST_TIME_LIMIT) {
+                    time_out(&watched);
+                }
+            })
+            .expect("labtest cannot start its watchdog thread");
+        Run {
+            info,
+            started: Instant::now(),
+            watchdog_stop: Some(watchdog_stop),
+            watchdog: Some(watchdog),
+            recorded: false,
+        }
+    }
+
+    /// The test's description.
+    pub fn info(&self) -> &TestInfo {
+        &self.info
+    }
+
+    /// Time since the banner.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Fails the test if it has run longer than [`TEST_TIME_LIMIT`].
+    pub fn check_time_limit(&self) {
+        if self.elapsed() > TEST_TIME_LIMIT {
+            panic!("{TIME_LIMIT_MESSAGE}");
+        }
+    }
+
+    /// Checks the time limit, prints the result line and records a pass.
+    pub fn pass(&mut self, counts: Counts) {
+        self.check_time_limit();
+        self.stop_watchdog();
+        let seconds = self.elapsed().as_secs_f64();
+        let last = counts.commits.or(counts.ops).unwrap_or(0);
+        println!(
+            "  ... Passed --  {:4.1}  {} {:5} {:6} {:4}",
+            seconds, self.info.peers, counts.rpcs, counts.bytes, last
+        );
+        self.record(counts, true);
+    }
+
+    /// Records a failure (once; later calls and the drop do nothing more).
+    pub fn fail(&mut self, counts: Counts) {
+        self.stop_watchdog();
+        self.record(counts, false);
+    }
+
+    fn record(&mut self, counts: Counts, passed: bool) {
+        if self.recorded {
+            return;
+        }
+        self.recorded = true;
+        let line = result_line(&self.info, self.elapsed(), counts, passed);
+        if let Err(error) = line.append() {
+            eprintln!("labtest: cannot append to the results file: {error}");
+        }
+    }
+
+    fn stop_watchdog(&mut self) {
+        drop(self.watchdog_stop.take());
+        if let Some(watchdog) = self.watchdog.take() {
+            let _ = watchdog.join();
+        }
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        self.fail(Counts::default());
+    }
+}
+
+fn result_line(info: &TestInfo, elapsed: Duration, counts: Counts, passed: bool) -> ResultLine {
+    ResultLine {
+        lab: info.lab.into(),
+        part: info.part.into(),
+        test: info.test.into(),
+        title: info.title.into(),
+        seconds: (elapsed.as_secs_f64() * 10.0).round() / 10.0,
+        peers: info.peers,
+        rpcs: counts.rpcs,
+        bytes: counts.bytes,
+        commits: counts.commits,
+        ops: counts.ops,
+        seed: info.seed,
+        passed,
+    }
+}
+
+/// The watchdog fired: record the failure and end the process, since the test's own thread
+/// may be stuck and nothing else would ever stop it.
+fn time_out(info: &TestInfo) -> ! {
+    eprintln!("{}: {TIME_LIMIT_MESSAGE} (seed {})", info.test, info.seed);
+    let line = result_line(info, TEST_TIME_LIMIT, Counts::default(), false);
+    let _ = line.append();
+    std::process::exit(101);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quick_run_passes_and_stops_its_watchdog() {
+        let directory = std::env::temp_dir().join(format!("labtest-run-{}", std::process::id()));
+        let path = directory.join("results.jsonl");
+        std::env::set_var(crate::results::RESULTS_VAR, &path);
+        let mut run = Run::begin(TestInfo {
+            lab: "demo",
+            part: "0A",
+            test: "a_quick_run_0a",
+            title: "a quick run",
+            peers: 1,
+            seed: 7,
+        });
+        run.pass(Counts {
+            rpcs: 1,
+            bytes: 2,
+            commits: Some(3),
+            ops: None,
+        });
+        assert!(run.watchdog.is_none());
+        drop(run);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text.lines().count(),
+            1,
+            "pass then drop writes one line: {text}"
+        );
+        assert!(text.contains("\"passed\":true"));
+        std::fs::remove_dir_all(directory).unwrap();
+    }
+}

@@ -1,0 +1,74 @@
+//! raft: the Raft consensus algorithm (lab 3), as in the extended Raft paper (Ongaro and
+//! Ousterhout, "In Search of an Understandable Consensus Algorithm"), over labrpc.
+//!
+//! # Contract
+//!
+//! - [`Raft::new`]`(peers, me, persister, apply_tx)` starts peer `me` and returns at once.
+//!   `peers[i]` is a client end to peer `i`. The peer restores its term, vote, log and
+//!   snapshot from `persister`; the service must restore itself from
+//!   [`Persister::snapshot`] before that, since Raft delivers nothing the snapshot covers.
+//! - [`Raft::start`]`(command)` on the leader appends the command and starts replicating it at
+//!   once, returning its `(index, term)`; it may still never commit if leadership is lost.
+//!   Elsewhere it returns [`Error::NotLeader`] with the leader this peer knows of.
+//!   Log indices start at 1.
+//! - Every committed command is sent on `apply_tx` exactly once, in index order, as
+//!   [`ApplyMsg::Command`]; a snapshot received from the leader arrives as
+//!   [`ApplyMsg::Snapshot`], and commands after it follow from its index + 1. No lock is held
+//!   while sending, so the service may call back into Raft from its apply loop.
+//! - [`Raft::state`] is `(term, is_leader)`. [`Raft::snapshot`]`(index, bytes)` may be called
+//!   on every peer: the log forgets entries through `index` and the snapshot is saved with
+//!   the Raft state in one atomic [`Persister::save`].
+//! - [`Raft::service`] is the RPC service to host on the peer's `labrpc::Server`.
+//! - [`Raft::kill`] stops the peer and joins all its threads before returning; threads in an
+//!   RPC end when their call does, at once if the peer's client ends were deleted first.
+//! - Timing: heartbeats every [`HEARTBEAT_INTERVAL`] (under 10 per second per peer),
+//!   election timeouts drawn from [`ELECTION_TIMEOUT_MIN`]..=[`ELECTION_TIMEOUT_MAX`], so a
+//!   new leader is elected within a second or two of a failure when a majority can talk.
+//! - Safety: the Raft paper's guarantees (election safety, log matching, leader
+//!   completeness, state machine safety), with term, vote and log saved before any reply or
+//!   request that depends on them leaves the peer.
+//!
+//! # Layout
+//!
+//! - [`state`] — `RaftState`, the protocol state, and the role transitions.
+//! - [`election`] — RequestVote handling and vote counting (§5.2, §5.4.1).
+//! - [`replication`] — AppendEntries, `next_index` back-up, the commit rule (§5.3, §5.4.2).
+//! - [`snapshot`] — service snapshots and InstallSnapshot (§7).
+//! - [`apply`] — `ApplyMsg` and what the applier takes.
+//! - [`log`] — the log with its snapshot offset.
+//! - [`persist`] — `Persister` and the encoding of the hard state.
+//! - [`rpc`] — the RPC types and the labrpc service.
+//! - `node`: the `Raft` handle and its threads; `pool`: the call threads.
+
+#![warn(missing_docs)]
+
+pub mod apply;
+pub mod election;
+pub mod log;
+mod node;
+pub mod persist;
+mod pool;
+pub mod replication;
+pub mod rpc;
+pub mod snapshot;
+pub mod state;
+
+pub use apply::ApplyMsg;
+pub use node::Raft;
+pub use persist::Persister;
+pub use replication::HEARTBEAT_INTERVAL;
+pub use state::{ELECTION_TIMEOUT_MAX, ELECTION_TIMEOUT_MIN};
+
+/// Why Raft refused a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// This peer is not the leader (or has been killed).
+    #[error("not the leader{}", hint.map_or(String::new(), |leader| format!("; try peer {leader}")))]
+    NotLeader {
+        /// The leader of the current term, if this peer has heard from it.
+        hint: Option<usize>,
+    },
+}
+
+/// The result of Raft calls.
+pub type Result<T> = std::result::Result<T, Error>;
