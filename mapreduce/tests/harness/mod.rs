@@ -1,0 +1,331 @@
+//! The tester for the graded MapReduce suite: test-mr.sh's setup, in Rust.
+//!
+//! Each [`Job`] lives in its own temporary directory with its own socket path (through
+//! `LAB_MR_SOCKET`), so tests run in parallel. Inputs are eight generated `pg-*.txt` files in
+//! `input/`; the job runs in `job/`, `mrsequential` in `sequential/`, both naming the inputs
+//! `../input/pg-*.txt` so that apps that print file names agree. Every process is a [`Proc`]:
+//! killed at its deadline (test-mr.sh's `timeout`), and killed and reaped when dropped, on
+//! every path including a failed assertion. Process logs go to `logs/`.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use mapreduce::corpus::write_corpus;
+
+/// test-mr.sh's per-process limit, `timeout -k 2s 45s`.
+pub const PROCESS_TIMEOUT: Duration = Duration::from_secs(45);
+
+/// The crash test's per-process limit, `timeout -k 2s 120s`.
+pub const CRASH_PROCESS_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How long to wait for the coordinator's socket to appear (test-mr.sh sleeps 1 s instead).
+const SOCKET_WAIT: Duration = Duration::from_secs(10);
+
+/// How often waits poll a process or a file; short next to the seconds a job takes.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// Input files per job, as the course's eight books.
+const INPUT_FILES: usize = 8;
+
+/// Bytes per input file: small, so a test spends its time on the protocol, not on words.
+const INPUT_BYTES: usize = 40_000;
+
+/// The seed for the corpus: `LAB_SEED` when set, so a failing run can be repeated.
+fn corpus_seed() -> u64 {
+    std::env::var("LAB_SEED")
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or(5840)
+}
+
+/// Prints test-mr.sh's start line.
+pub fn banner(test: &str) {
+    println!("*** Starting {test}.");
+}
+
+/// Prints test-mr.sh's pass line.
+pub fn passed(test: &str, started: Instant) {
+    println!(
+        "--- {test}: PASS ({:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// One job's directory, inputs and socket.
+pub struct Job {
+    /// Removed, with everything in it, when the job is dropped.
+    root: tempfile::TempDir,
+    /// The inputs as every process names them, relative to `job/` and `sequential/`.
+    inputs: Vec<String>,
+}
+
+impl Job {
+    /// A fresh directory with eight generated inputs.
+    pub fn new() -> Job {
+        let root = tempfile::Builder::new()
+            .prefix("mr-test-")
+            .tempdir()
+            .expect("create the test directory");
+        let seed = corpus_seed();
+        let paths = write_corpus(&root.path().join("input"), seed, INPUT_FILES, INPUT_BYTES)
+            .expect("write the input corpus");
+        for directory in ["job", "sequential", "logs"] {
+            std::fs::create_dir(root.path().join(directory)).expect("create a job directory");
+        }
+        let inputs = paths
+            .iter()
+            .map(|path| format!("../input/{}", path.file_name().unwrap().to_string_lossy()))
+            .collect();
+        println!(
+            "corpus seed {seed} (LAB_SEED), directory {}",
+            root.path().display()
+        );
+        Job { root, inputs }
+    }
+
+    /// Where the job runs and writes `mr-*` files.
+    pub fn work_dir(&self) -> PathBuf {
+        self.root.path().join("job")
+    }
+
+    /// The coordinator's socket, private to this job.
+    pub fn socket(&self) -> PathBuf {
+        self.root.path().join("mr.sock")
+    }
+
+    /// A marker file in the job directory (test-mr.sh's `mr-done`).
+    pub fn job_file(&self, name: &str) -> PathBuf {
+        self.work_dir().join(name)
+    }
+
+    /// Runs `mrsequential app` and returns its output as sorted non-empty lines.
+    pub fn expected_output(&self, app: &str) -> Vec<String> {
+        let directory = self.root.path().join("sequential");
+        let mut sequential = self.spawn(
+            env!("CARGO_BIN_EXE_mrsequential"),
+            &[app],
+            &directory,
+            "sequential",
+            PROCESS_TIMEOUT,
+            true,
+        );
+        let status = sequential.wait_in_time();
+        assert!(status.success(), "mrsequential {app} failed: {status}");
+        sorted_lines(&[directory.join("mr-out-0")])
+    }
+
+    /// Starts `mrcoordinator` on the inputs and waits for its socket.
+    pub fn start_coordinator(&self, timeout: Duration) -> Proc {
+        let mut coordinator = self.spawn(
+            env!("CARGO_BIN_EXE_mrcoordinator"),
+            &[],
+            &self.work_dir(),
+            "coordinator",
+            timeout,
+            true,
+        );
+        let deadline = Instant::now() + SOCKET_WAIT;
+        while !self.socket().exists() {
+            assert!(
+                coordinator.try_status().is_none(),
+                "the coordinator exited before serving"
+            );
+            assert!(
+                Instant::now() < deadline,
+                "no coordinator socket after {SOCKET_WAIT:?}"
+            );
+            std::thread::sleep(POLL_INTERVAL);
+        }
+        coordinator
+    }
+
+    /// Starts `mrworker app`.
+    pub fn start_worker(&self, app: &str, timeout: Duration) -> Proc {
+        self.spawn(
+            env!("CARGO_BIN_EXE_mrworker"),
+            &[app],
+            &self.work_dir(),
+            "worker",
+            timeout,
+            false,
+        )
+    }
+
+    /// `sort mr-out* | grep .` in the job directory.
+    pub fn output(&self) -> Vec<String> {
+        let outputs: Vec<PathBuf> = std::fs::read_dir(self.work_dir())
+            .expect("list the job directory")
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|path| {
+                path.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("mr-out")
+            })
+            .collect();
+        sorted_lines(&outputs)
+    }
+
+    /// Starts `program` in `directory` with this job's socket; the inputs follow `args` when
+    /// `with_inputs`. Stdout and stderr go to a log file named after `role`.
+    fn spawn(
+        &self,
+        program: &str,
+        args: &[&str],
+        directory: &Path,
+        role: &str,
+        timeout: Duration,
+        with_inputs: bool,
+    ) -> Proc {
+        static STARTED: AtomicUsize = AtomicUsize::new(0);
+        let number = STARTED.fetch_add(1, Ordering::Relaxed);
+        let log_path = self
+            .root
+            .path()
+            .join("logs")
+            .join(format!("{role}-{number}.log"));
+        let log = File::create(&log_path).expect("create a log file");
+        let mut command = Command::new(program);
+        command
+            .args(args)
+            .args(if with_inputs {
+                self.inputs.as_slice()
+            } else {
+                &[]
+            })
+            .current_dir(directory)
+            .env("LAB_MR_SOCKET", self.socket())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone a log handle"))
+            .stderr(log);
+        let child = command
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {program}: {error}"));
+        Proc {
+            child,
+            deadline: Instant::now() + timeout,
+            role: role.to_string(),
+            reaped: None,
+            timed_out: false,
+        }
+    }
+}
+
+impl Default for Job {
+    fn default() -> Self {
+        Job::new()
+    }
+}
+
+/// The non-empty lines of `files`, sorted.
+fn sorted_lines(files: &[PathBuf]) -> Vec<String> {
+    let mut lines: Vec<String> = files
+        .iter()
+        .flat_map(|path| {
+            let text = std::fs::read_to_string(path)
+                .unwrap_or_else(|error| panic!("read {}: {error}", path.display()));
+            text.lines()
+                .filter(|line| !line.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// Asserts two outputs are equal, showing the first difference rather than both in full.
+pub fn assert_same_output(actual: &[String], expected: &[String], what: &str) {
+    if let Some(index) =
+        (0..actual.len().max(expected.len())).find(|&i| actual.get(i) != expected.get(i))
+    {
+        panic!(
+            "{what}: output differs from the expected at sorted line {index}: got {:?}, expected {:?} ({} lines against {})",
+            actual.get(index),
+            expected.get(index),
+            actual.len(),
+            expected.len()
+        );
+    }
+}
+
+/// A child process with a deadline; killed and reaped when dropped.
+pub struct Proc {
+    /// The process.
+    child: Child,
+    /// When it is killed, as `timeout` would.
+    deadline: Instant,
+    /// "coordinator", "worker" or "sequential", for messages.
+    role: String,
+    /// Its exit status, once reaped.
+    reaped: Option<ExitStatus>,
+    /// Whether it was killed at its deadline.
+    timed_out: bool,
+}
+
+impl Proc {
+    /// The exit status if it has exited; kills it if its deadline has passed.
+    pub fn try_status(&mut self) -> Option<ExitStatus> {
+        if self.reaped.is_none() {
+            self.reaped = self.child.try_wait().expect("poll a child");
+        }
+        if self.reaped.is_none() && Instant::now() >= self.deadline {
+            eprintln!("{} {} timed out; killing it", self.role, self.child.id());
+            self.timed_out = true;
+            self.kill();
+        }
+        self.reaped
+    }
+
+    /// Waits for it to exit, killing it at its deadline.
+    pub fn wait(&mut self) -> ExitStatus {
+        loop {
+            if let Some(status) = self.try_status() {
+                return status;
+            }
+            std::thread::sleep(POLL_INTERVAL);
+        }
+    }
+
+    /// Waits for it to exit and fails the test if it ran past its deadline.
+    pub fn wait_in_time(&mut self) -> ExitStatus {
+        let status = self.wait();
+        assert!(!self.timed_out, "{} was killed at its deadline", self.role);
+        status
+    }
+
+    /// Whether it was killed at its deadline.
+    pub fn timed_out(&self) -> bool {
+        self.timed_out
+    }
+
+    /// Kills and reaps it, if it is still running.
+    fn kill(&mut self) {
+        if self.reaped.is_none() {
+            let _ = self.child.kill();
+            self.reaped = self.child.wait().ok();
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Waits until one of `processes` exits (test-mr.sh's `wait -n`); returns its index.
+pub fn wait_any(processes: &mut [Proc]) -> usize {
+    loop {
+        if let Some(index) = processes
+            .iter_mut()
+            .position(|process| process.try_status().is_some())
+        {
+            return index;
+        }
+        std::thread::sleep(POLL_INTERVAL);
+    }
+}

@@ -1,0 +1,242 @@
+//! The graded MapReduce suite: test-mr.sh's seven tests, starting the real binaries.
+//!
+//! Each test compares the job's `sort mr-out* | grep .` with `mrsequential`'s output for the
+//! same app, or checks what the timing apps report, as test-mr.sh does. Every test has its
+//! own directory and socket, so `cargo test -p mapreduce` runs them in parallel.
+
+mod harness;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use harness::{
+    assert_same_output, banner, passed, wait_any, Job, Proc, CRASH_PROCESS_TIMEOUT, PROCESS_TIMEOUT,
+};
+
+/// How long a crash-test restart loop pauses between workers, as test-mr.sh's `sleep 1`.
+const RESTART_PAUSE: Duration = Duration::from_secs(1);
+
+/// Starts `count` workers running `app`.
+fn start_workers(job: &Job, app: &str, count: usize) -> Vec<Proc> {
+    (0..count)
+        .map(|_| job.start_worker(app, PROCESS_TIMEOUT))
+        .collect()
+}
+
+/// Waits for every process in `processes`.
+fn wait_all(processes: &mut [Proc]) {
+    for process in processes {
+        process.wait();
+    }
+}
+
+/// Lines of the output whose key starts with `prefix`.
+fn lines_starting(output: &[String], prefix: &str) -> Vec<String> {
+    output
+        .iter()
+        .filter(|line| line.starts_with(prefix))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn wc_test() {
+    let started = Instant::now();
+    banner("wc test");
+    let job = Job::new();
+    let expected = job.expected_output("wc");
+    let mut coordinator = job.start_coordinator(PROCESS_TIMEOUT);
+    let mut workers = start_workers(&job, "wc", 3);
+    // Does the job finish, with the sequential output?
+    coordinator.wait_in_time();
+    assert_same_output(&job.output(), &expected, "wc");
+    wait_all(&mut workers);
+    passed("wc test", started);
+}
+
+#[test]
+fn indexer_test() {
+    let started = Instant::now();
+    banner("indexer test");
+    let job = Job::new();
+    let expected = job.expected_output("indexer");
+    let mut coordinator = job.start_coordinator(PROCESS_TIMEOUT);
+    let mut background = job.start_worker("indexer", PROCESS_TIMEOUT);
+    job.start_worker("indexer", PROCESS_TIMEOUT).wait_in_time();
+    assert_same_output(&job.output(), &expected, "indexer");
+    background.wait();
+    coordinator.wait_in_time();
+    passed("indexer test", started);
+}
+
+#[test]
+fn map_parallelism_test() {
+    let started = Instant::now();
+    banner("map parallelism test");
+    let job = Job::new();
+    let mut coordinator = job.start_coordinator(PROCESS_TIMEOUT);
+    let mut background = job.start_worker("mtiming", PROCESS_TIMEOUT);
+    job.start_worker("mtiming", PROCESS_TIMEOUT).wait_in_time();
+    let output = job.output();
+    // Did both workers run maps?
+    let times = lines_starting(&output, "times-");
+    assert_eq!(times.len(), 2, "expected maps by 2 workers, got {times:?}");
+    // Did two maps ever run at the same time?
+    let parallel = lines_starting(&output, "parallel");
+    assert!(
+        parallel
+            .iter()
+            .any(|line| line.split(' ').skip(1).any(|count| count == "2")),
+        "map workers did not run in parallel: {parallel:?}"
+    );
+    background.wait();
+    coordinator.wait_in_time();
+    passed("map parallelism test", started);
+}
+
+#[test]
+fn reduce_parallelism_test() {
+    let started = Instant::now();
+    banner("reduce parallelism test");
+    let job = Job::new();
+    let mut coordinator = job.start_coordinator(PROCESS_TIMEOUT);
+    let mut background = job.start_worker("rtiming", PROCESS_TIMEOUT);
+    job.start_worker("rtiming", PROCESS_TIMEOUT).wait_in_time();
+    // Did at least two reduces see another running beside them?
+    let output = job.output();
+    let overlapping = output
+        .iter()
+        .filter(|line| is_letter_then(line, "2"))
+        .count();
+    assert!(overlapping >= 2, "too few parallel reduces: {output:?}");
+    background.wait();
+    coordinator.wait_in_time();
+    passed("reduce parallelism test", started);
+}
+
+/// Whether `line` is `"<one lower-case letter> <value>"` (test-mr.sh's `^[a-z] 2`).
+fn is_letter_then(line: &str, value: &str) -> bool {
+    let mut chars = line.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && chars
+            .as_str()
+            .strip_prefix(' ')
+            .is_some_and(|rest| rest.starts_with(value))
+}
+
+#[test]
+fn job_count_test() {
+    let started = Instant::now();
+    banner("job count test");
+    let job = Job::new();
+    let mut coordinator = job.start_coordinator(PROCESS_TIMEOUT);
+    // Two in the background and two in the foreground, as test-mr.sh starts them.
+    let mut first = job.start_worker("jobcount", PROCESS_TIMEOUT);
+    job.start_worker("jobcount", PROCESS_TIMEOUT).wait_in_time();
+    let mut third = job.start_worker("jobcount", PROCESS_TIMEOUT);
+    job.start_worker("jobcount", PROCESS_TIMEOUT).wait_in_time();
+    // Did each of the 8 map tasks run exactly once?
+    let values: Vec<String> = job
+        .output()
+        .iter()
+        .map(|line| {
+            line.split_once(' ')
+                .map_or("", |(_, value)| value)
+                .to_string()
+        })
+        .collect();
+    assert_eq!(values, ["8"], "map tasks ran the wrong number of times");
+    first.wait();
+    third.wait();
+    coordinator.wait_in_time();
+    passed("job count test", started);
+}
+
+#[test]
+fn early_exit_test() {
+    let started = Instant::now();
+    banner("early exit test");
+    let job = Job::new();
+    let mut processes = vec![job.start_coordinator(PROCESS_TIMEOUT)];
+    processes.extend(start_workers(&job, "early_exit", 3));
+    // The moment any process exits, the output must already be final.
+    let first = wait_any(&mut processes);
+    let initial = job.output();
+    wait_all(&mut processes);
+    assert!(!processes.is_empty() && first < processes.len());
+    let final_output = job.output();
+    assert_same_output(
+        &initial,
+        &final_output,
+        "early exit: output when the first process exited",
+    );
+    assert_same_output(
+        &final_output,
+        &job.expected_output("early_exit"),
+        "early exit",
+    );
+    passed("early exit test", started);
+}
+
+#[test]
+fn crash_test() {
+    let started = Instant::now();
+    banner("crash test");
+    let job = Job::new();
+    let expected = job.expected_output("nocrash");
+    let done_marker = job.job_file("mr-done");
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        // If this test fails, the restart loops stop rather than outlive it.
+        let _stop_loops = SetOnDrop(&stop);
+        let mut coordinator = job.start_coordinator(CRASH_PROCESS_TIMEOUT);
+        let (stop, done_marker) = (&stop, &done_marker);
+        let watcher = scope.spawn(move || {
+            let timed_out = coordinator_timed_out(&mut coordinator, stop);
+            std::fs::write(done_marker, "").expect("touch mr-done");
+            timed_out
+        });
+        let mut first = job.start_worker("crash", CRASH_PROCESS_TIMEOUT);
+        let job = &job;
+        let loops: Vec<_> = (0..3)
+            .map(|_| scope.spawn(move || restart_workers(job, stop)))
+            .collect();
+        for restart_loop in loops {
+            restart_loop.join().expect("a restart loop panicked");
+        }
+        first.wait();
+        assert!(
+            !watcher.join().expect("the watcher panicked"),
+            "the coordinator timed out"
+        );
+    });
+    assert_same_output(&job.output(), &expected, "crash");
+    passed("crash test", started);
+}
+
+/// Waits for the coordinator to exit (or the test to stop); true if it ran past its deadline.
+fn coordinator_timed_out(coordinator: &mut Proc, stop: &AtomicBool) -> bool {
+    while coordinator.try_status().is_none() && !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(harness::POLL_INTERVAL);
+    }
+    coordinator.timed_out()
+}
+
+/// test-mr.sh's restart loop: while the socket exists and `mr-done` does not, run a crash
+/// worker to its end, pause, repeat.
+fn restart_workers(job: &Job, stop: &AtomicBool) {
+    while job.socket().exists() && !job.job_file("mr-done").exists() && !stop.load(Ordering::SeqCst)
+    {
+        job.start_worker("crash", CRASH_PROCESS_TIMEOUT).wait();
+        std::thread::sleep(RESTART_PAUSE);
+    }
+}
+
+/// Sets the flag when dropped, including while unwinding from a failed assertion.
+struct SetOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for SetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
