@@ -178,9 +178,13 @@ fn server_style(entry: &Entry) -> Option<Style> {
 }
 
 /// `text` broken at spaces into pieces of at most `width` characters; a word longer than
-/// `width` is cut. Always at least one piece.
+/// `width` is cut. Text that fits is left as it is, spacing included (test output lines up
+/// numbers with runs of spaces). Always at least one piece.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
+    if width_of(text) <= width {
+        return vec![text.to_string()];
+    }
     let mut pieces = Vec::new();
     let mut current = String::new();
     for word in text.split_whitespace() {
@@ -222,6 +226,7 @@ mod tests {
         assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
         assert_eq!(wrap("abcdefg", 3), ["abc", "def", "g"]);
         assert_eq!(wrap("", 3), [""]);
+        assert_eq!(wrap("a   b", 5), ["a   b"]);
     }
 
     #[test]

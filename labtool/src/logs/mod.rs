@@ -13,7 +13,7 @@ use crate::color::{ColorChoice, Palette};
 use crate::error::{Error, Result};
 use filter::TopicFilter;
 use layout::Layout;
-use parse::{parse_line, Entry};
+use parse::{parse_entries, Entry};
 
 /// The width used when neither `--width` nor the terminal says otherwise.
 const DEFAULT_WIDTH: usize = 160;
@@ -39,7 +39,7 @@ pub struct LogsOptions {
 pub fn logs(options: &LogsOptions) -> Result<usize> {
     let filter = TopicFilter::new(&options.just, &options.ignore)?;
     let text = read_input(&options.input)?;
-    let entries: Vec<Entry> = text.lines().map(parse_line).collect();
+    let entries: Vec<Entry> = text.lines().flat_map(parse_entries).collect();
     let unparsed = entries
         .iter()
         .filter(|entry| matches!(entry, Entry::Unparsed(_)))
@@ -117,6 +117,8 @@ fn write_entries(entries: &[Entry], filter: &TopicFilter, layout: Layout, palett
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use parse::parse_line;
 
     #[test]
     fn columns_follow_the_highest_server() {

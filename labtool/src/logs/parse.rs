@@ -62,6 +62,36 @@ pub enum Entry {
 /// The level words env_logger writes.
 const LEVELS: [&str; 5] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"];
 
+/// The entries of one line: none for a blank line, two when a log line is glued after other
+/// output (libtest writes `test name ... ` with no newline before the test's first log line),
+/// else one.
+pub fn parse_entries(line: &str) -> Vec<Entry> {
+    if line.trim().is_empty() {
+        return Vec::new();
+    }
+    let entry = parse_line(line);
+    if !matches!(entry, Entry::Unparsed(_)) {
+        return vec![entry];
+    }
+    match embedded_log_start(line) {
+        Some(start) => vec![
+            Entry::Unparsed(line[..start].trim_end().to_string()),
+            parse_line(&line[start..]),
+        ],
+        None => vec![entry],
+    }
+}
+
+/// Where a log line starts inside `line`, after a space: its time must have the full six
+/// digits, so that ordinary text with a number in it is not split.
+fn embedded_log_start(line: &str) -> Option<usize> {
+    line.match_indices(' ')
+        .map(|(index, _)| index + 1)
+        .find(|&start| {
+            parse_header(&line[start..]).is_some_and(|(header, _)| header.time.len() >= 6)
+        })
+}
+
 /// Classifies one line (without its newline).
 pub fn parse_line(line: &str) -> Entry {
     let Some((header, message)) = parse_header(line) else {
@@ -216,6 +246,28 @@ mod tests {
         ] {
             assert_eq!(parse_line(line), Entry::Unparsed(line.into()), "{line:?}");
         }
+    }
+
+    #[test]
+    fn a_log_line_glued_after_test_output_is_split_off() {
+        let entries =
+            parse_entries("test initial_election_3a ... 000000 DEBUG labrpc seeded with 7");
+        assert_eq!(
+            entries[0],
+            Entry::Unparsed("test initial_election_3a ...".into())
+        );
+        assert!(
+            matches!(entries[1], Entry::Other { ref message, .. } if message == "seeded with 7")
+        );
+        assert_eq!(entries.len(), 2);
+    }
+
+    #[test]
+    fn blank_lines_and_plain_numbers_stay_whole() {
+        assert!(parse_entries("   ").is_empty());
+        let entries = parse_entries("  ... Passed --   3.1  3    46    452    0");
+        assert_eq!(entries.len(), 1);
+        assert!(matches!(entries[0], Entry::Unparsed(_)));
     }
 
     #[test]

@@ -22,9 +22,10 @@ pub fn results(path: Option<PathBuf>, color: ColorChoice) -> Result<()> {
         "{}",
         view::render(&groups, &figures, Palette::for_stdout(color))
     );
+    let count = loaded.records.len();
+    let lines = if count == 1 { "line" } else { "lines" };
     println!(
-        "{} result lines from {}; each row is a test's latest run",
-        loaded.records.len(),
+        "{count} result {lines} read from {}; each row shows a test's latest run",
         path.display()
     );
     Ok(())
