@@ -153,13 +153,22 @@ pub fn write_corpus(
 ) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(directory)?;
     (0..files)
-        .map(|index| {
-            let path = directory.join(input_name(index));
-            let mut generator = CorpusGenerator::new(seed.wrapping_add(index as u64));
-            std::fs::File::create(&path)?.write_all(generator.text(bytes_per_file).as_bytes())?;
-            Ok(path)
-        })
+        .map(|index| write_corpus_file(directory, seed, index, bytes_per_file))
         .collect()
+}
+
+/// Writes input file `index` of the corpus [`write_corpus`] would write, alone, so that
+/// callers can write files in parallel; returns its path.
+pub fn write_corpus_file(
+    directory: &Path,
+    seed: u64,
+    index: usize,
+    bytes: usize,
+) -> std::io::Result<PathBuf> {
+    let path = directory.join(input_name(index));
+    let mut generator = CorpusGenerator::new(seed.wrapping_add(index as u64));
+    std::fs::File::create(&path)?.write_all(generator.text(bytes).as_bytes())?;
+    Ok(path)
 }
 
 #[cfg(test)]
