@@ -1,0 +1,138 @@
+//! The clerk: sends each request to the group that owns the key's shard, and asks the
+//! controller for the latest configuration whenever that group turns it away.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use labrpc::{ClientEnd, RpcError};
+use parking_lot::Mutex;
+
+use super::rpc::{ClientArgs, ClientReply, Op, ShardKvClient};
+use super::MakeEnd;
+use crate::config::{key_to_shard, Config, Gid};
+use crate::ctrler::CtrlerClerk;
+use crate::error::{Error, Result};
+use crate::request::RequestId;
+
+/// How long the clerk pauses after the owning group turned it away (or could not be
+/// reached) before asking the controller again, as the course's clerk does.
+const ROUND_BACKOFF: Duration = Duration::from_millis(100);
+
+/// A client of the sharded key/value service. Calls block until they succeed, or fail with
+/// [`Error::NetworkClosed`] once the network is closed. A clerk sends one request at a time;
+/// give each thread its own.
+pub struct Clerk {
+    ctrler: CtrlerClerk,
+    make_end: MakeEnd,
+    /// The configuration the clerk last heard of.
+    config: Mutex<Config>,
+    /// Clients of group servers, by server name, made on first use.
+    servers: Mutex<HashMap<String, ShardKvClient>>,
+    /// Per group, the index of the server that last answered.
+    leaders: Mutex<HashMap<Gid, usize>>,
+    /// Random id that tells this clerk's requests apart from every other clerk's.
+    client: u64,
+    /// Number of the last request sent.
+    last_seq: AtomicU64,
+}
+
+impl Clerk {
+    /// A clerk that reaches the controller through `ctrler_ends` and group servers through
+    /// `make_end`.
+    pub fn new(ctrler_ends: Vec<ClientEnd>, make_end: MakeEnd) -> Clerk {
+        Clerk {
+            ctrler: CtrlerClerk::new(ctrler_ends),
+            make_end,
+            config: Mutex::new(Config::default()),
+            servers: Mutex::new(HashMap::new()),
+            leaders: Mutex::new(HashMap::new()),
+            client: rand::random(),
+            last_seq: AtomicU64::new(0),
+        }
+    }
+
+    /// The value of `key`, or `""` if it was never written.
+    pub fn get(&self, key: &str) -> Result<String> {
+        self.request(Op::Get { key: key.into() })
+    }
+
+    /// Sets `key` to `value`.
+    pub fn put(&self, key: &str, value: &str) -> Result<()> {
+        let op = Op::Put {
+            key: key.into(),
+            value: value.into(),
+        };
+        self.request(op).map(drop)
+    }
+
+    /// Appends `value` to the value of `key`.
+    pub fn append(&self, key: &str, value: &str) -> Result<()> {
+        let op = Op::Append {
+            key: key.into(),
+            value: value.into(),
+        };
+        self.request(op).map(drop)
+    }
+
+    /// Sends `op` to the owner of its key until one carries it out.
+    fn request(&self, op: Op) -> Result<String> {
+        let seq = self.last_seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let args = ClientArgs {
+            id: RequestId {
+                client: self.client,
+                seq,
+            },
+            op,
+        };
+        let shard = key_to_shard(args.op.key());
+        if self.config.lock().num == 0 {
+            *self.config.lock() = self.ctrler.query(None)?;
+        }
+        loop {
+            let config = self.config.lock().clone();
+            let gid = config.shards[shard];
+            if let Some(servers) = config.groups.get(&gid) {
+                if let Some(value) = self.try_group(gid, servers, &args)? {
+                    return Ok(value);
+                }
+            }
+            std::thread::sleep(ROUND_BACKOFF);
+            *self.config.lock() = self.ctrler.query(None)?;
+        }
+    }
+
+    /// Tries the group's servers, starting with the last one that answered. `Ok(None)` when
+    /// none carried the request out (or the group turned it away).
+    fn try_group(&self, gid: Gid, servers: &[String], args: &ClientArgs) -> Result<Option<String>> {
+        let first = self.leaders.lock().get(&gid).copied().unwrap_or(0);
+        for offset in 0..servers.len() {
+            let index = (first + offset) % servers.len();
+            let answer = match self.server(&servers[index]).request(args) {
+                Ok(ClientReply { result: Ok(value) }) => Some(value),
+                Ok(ClientReply {
+                    result: Err(Error::NoKey),
+                }) => Some(String::new()),
+                Ok(ClientReply {
+                    result: Err(Error::WrongGroup { .. } | Error::ShardNotReady { .. }),
+                }) => return Ok(None),
+                Err(RpcError::NetworkClosed) => return Err(Error::NetworkClosed),
+                Ok(_) | Err(_) => None,
+            };
+            if let Some(value) = answer {
+                self.leaders.lock().insert(gid, index);
+                return Ok(Some(value));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A client of the server named `name`, made on first use.
+    fn server(&self, name: &str) -> ShardKvClient {
+        self.servers
+            .lock()
+            .entry(name.to_string())
+            .or_insert_with(|| ShardKvClient::new((self.make_end)(name)))
+            .clone()
+    }
+}
