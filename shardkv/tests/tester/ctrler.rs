@@ -134,6 +134,12 @@ impl Ctrlers {
     }
 }
 
+impl Drop for Ctrlers {
+    fn drop(&mut self) {
+        self.kill_all();
+    }
+}
+
 /// The harness of the controller tests: a network, the controller cluster, a stage.
 pub struct CtrlerTester {
     pub network: Arc<Network>,
