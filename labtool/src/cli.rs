@@ -1,4 +1,4 @@
-//! The command line: `lab stress`, `lab logs`, `lab results`.
+//! The command line: `lab stress`, `lab logs`, `lab results`, `lab skeleton`.
 
 use std::path::PathBuf;
 
@@ -27,6 +27,8 @@ pub enum Command {
     Logs(LogsArgs),
     /// Show the results file as a table beside the MIT staff figures.
     Results(ResultsArgs),
+    /// Write the student version of the workspace: marked solution functions become stubs.
+    Skeleton(SkeletonArgs),
 }
 
 /// `lab stress <crate> <filter>`.
@@ -81,6 +83,17 @@ pub struct ResultsArgs {
     pub file: Option<PathBuf>,
 }
 
+/// `lab skeleton OUT_DIR [--from WORKSPACE]`.
+#[derive(Debug, Args)]
+pub struct SkeletonArgs {
+    /// Where to write the skeleton: a new directory (its parent must exist) or an empty one.
+    #[arg(value_name = "OUT_DIR")]
+    pub out_dir: PathBuf,
+    /// The workspace to copy, or any directory inside it (default: the current directory).
+    #[arg(long, value_name = "WORKSPACE")]
+    pub from: Option<PathBuf>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +134,16 @@ mod tests {
             panic!("not logs");
         };
         assert_eq!(args.just, ["election", "vote"]);
+    }
+
+    #[test]
+    fn skeleton_arguments_parse() {
+        let cli = Cli::parse_from(["lab", "skeleton", "out", "--from", "/w"]);
+        let Command::Skeleton(args) = cli.command else {
+            panic!("not skeleton");
+        };
+        assert_eq!(args.out_dir, PathBuf::from("out"));
+        assert_eq!(args.from, Some(PathBuf::from("/w")));
+        assert!(Cli::try_parse_from(["lab", "skeleton"]).is_err());
     }
 }

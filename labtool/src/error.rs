@@ -129,6 +129,45 @@ pub enum Error {
         from: PathBuf,
     },
 
+    /// `lab skeleton`'s output directory exists and is not an empty directory.
+    #[error("{path} already exists and is not an empty directory; give a new or empty directory")]
+    OutDirNotEmpty {
+        /// The directory given.
+        path: PathBuf,
+    },
+
+    /// `lab skeleton`'s output directory cannot be created because its parent is missing.
+    #[error("cannot create {path}: its parent {parent} does not exist")]
+    OutDirParentMissing {
+        /// The directory given.
+        path: PathBuf,
+        /// Its missing parent.
+        parent: PathBuf,
+    },
+
+    /// `git ls-files` failed, e.g. outside a git checkout.
+    #[error(
+        "cannot list the files of {root} with `git ls-files` (the skeleton copies the files \
+         git tracks or would track): {detail}"
+    )]
+    Git {
+        /// The workspace root.
+        root: PathBuf,
+        /// What git said.
+        detail: String,
+    },
+
+    /// Solution markers that cannot be applied; nothing was written.
+    #[error(
+        "{} solution marker(s) cannot be applied, nothing was written:\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    )]
+    Markers {
+        /// One `path:line: why` per problem.
+        problems: Vec<String>,
+    },
+
     /// The Ctrl-C handler could not be installed.
     #[error("cannot handle Ctrl-C: {0}")]
     CtrlC(#[from] ctrlc::Error),

@@ -14,6 +14,18 @@
 //! - `lab results [FILE]` shows the results file per lab and part, each test's latest run
 //!   beside the MIT staff figures (compiled in) with ratios and totals. Malformed lines are
 //!   reported by number and skipped; a file with no readable line is an error.
+//! - `lab skeleton OUT_DIR [--from WORKSPACE]` writes the student version of the workspace
+//!   (the one around the current directory by default) into a new or empty `OUT_DIR`: the
+//!   files git tracks or would track are copied (so `target/` stays behind and `Cargo.lock`
+//!   comes along), and in the lab crates (raft, kvraft, shardkv, mapreduce) every function
+//!   marked as a solution keeps its signature but gets a stub body that panics with the part
+//!   and the function's name, `not yet implemented: 3A: tick`. The marker is a line comment
+//!   alone on the line directly above the function (doc comments and attributes may sit
+//!   between): `// lab:solution <PART>`, PART one of 1 (MapReduce), 3A-3D, 4A, 4B, 5A, 5B.
+//!   The marker line itself is dropped. A marker that is malformed, names an unknown part,
+//!   shares its line with code, or is not above a function with a body (a `const fn` or one
+//!   returning `impl Trait` cannot be stubbed either) is an error naming `path:line`, and then
+//!   nothing is written.
 //!
 //! Every failure is an [`Error`] with a message naming the bad input; the binary prints it and
 //! exits with status 2. Bad input never panics.
@@ -28,6 +40,7 @@
 //! - [`stress`]: build, discover, plan, run in a pool, progress, summary.
 //! - [`logs`]: parse log lines, filter by topic, lay out in columns.
 //! - [`results`]: read the results file, the staff figures, the table.
+//! - [`skeleton`]: list the files, lex Rust, apply the solution markers, copy.
 
 #![warn(missing_docs)]
 
@@ -36,6 +49,7 @@ pub mod color;
 pub mod error;
 pub mod logs;
 pub mod results;
+pub mod skeleton;
 pub mod stress;
 pub mod table;
 pub mod workspace;

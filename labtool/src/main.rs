@@ -12,6 +12,7 @@ use labtool::cli::{Cli, Command};
 use labtool::color::{ColorChoice, Palette, Style};
 use labtool::logs::{logs, LogsOptions};
 use labtool::results::results;
+use labtool::skeleton::{skeleton, SkeletonOptions};
 use labtool::stress::{stress, StressOptions, StressOutcome};
 use labtool::Result;
 
@@ -65,6 +66,16 @@ fn run(command: Command, color: ColorChoice) -> Result<ExitCode> {
         }
         Command::Results(args) => {
             results(args.file, color)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Skeleton(args) => {
+            let report = skeleton(&SkeletonOptions {
+                out_dir: args.out_dir,
+                from: args.from,
+            })?;
+            for line in report.summary() {
+                println!("lab skeleton: {line}");
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
