@@ -1,0 +1,262 @@
+//! The demo: a replicated key/value store surviving chaos, checked for linearizability.
+//!
+//! Run it with `make demo`, or:
+//!
+//! ```text
+//! cargo run --release -p kvraft --example demo -- [--servers 5] [--clients 8] [--seconds 30] [--seed N]
+//! ```
+//!
+//! Five servers run on the simulated network while clients read, write and append on a few
+//! keys. A scripted chaos schedule partitions the leader away, crashes and restarts servers
+//! and turns the unreliable network on and off. A status line shows operations per second,
+//! the leader and its term, and the fault in force. At the end the whole history goes through
+//! the linearizability checker, and its picture is written beside the results.
+
+#[path = "../tests/tester/mod.rs"]
+mod tester;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use linearizability::Verdict;
+use rand::Rng;
+use tester::Config;
+
+/// Command-line options.
+#[derive(Parser)]
+#[command(about = "A replicated key/value store surviving partitions, crashes and loss")]
+struct Options {
+    /// Number of servers (at least 3).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(3..=9))]
+    servers: u16,
+    /// Number of concurrent clients.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    clients: u16,
+    /// How long the chaos lasts, in seconds.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(5..=600))]
+    seconds: u64,
+    /// Seed for the network's random decisions (default: LAB_SEED or random).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Where to write the history's picture.
+    #[arg(long, default_value = "target/demo-history.html")]
+    html: PathBuf,
+}
+
+/// Keys the clients work on: few, so that they contend.
+const KEYS: usize = 5;
+
+/// How long one fault of the schedule stays in force.
+const FAULT_DURATION: Duration = Duration::from_secs(3);
+
+/// How long the linearizability check may take at the end.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// One step of the chaos schedule.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    Calm,
+    PartitionLeader,
+    CrashLeader,
+    CrashMinority,
+    Unreliable,
+    RandomPartition,
+}
+
+impl Fault {
+    const SCHEDULE: [Fault; 8] = [
+        Fault::Calm,
+        Fault::PartitionLeader,
+        Fault::Calm,
+        Fault::CrashLeader,
+        Fault::Unreliable,
+        Fault::RandomPartition,
+        Fault::CrashMinority,
+        Fault::Calm,
+    ];
+}
+
+fn main() {
+    let options = Options::parse();
+    if let Some(seed) = options.seed {
+        std::env::set_var(labrpc::SEED_VAR, seed.to_string());
+    }
+    let servers = usize::from(options.servers);
+    let config = Config::new(servers, false, Some(4000), "demo", "demo");
+    println!(
+        "{} servers, {} clients, {} s of chaos, seed {} (replay with --seed {})",
+        servers,
+        options.clients,
+        options.seconds,
+        config.network.seed(),
+        config.network.seed()
+    );
+
+    let status = status_bar();
+    let done = AtomicBool::new(false);
+    let started = Instant::now();
+    thread::scope(|scope| {
+        for client in 0..usize::from(options.clients) {
+            let (config, done) = (&config, &done);
+            scope.spawn(move || run_client(config, client, done));
+        }
+        let mut fault = Fault::Calm;
+        let mut fault_started = Instant::now();
+        let mut step = 0;
+        let mut last_ops = (Instant::now(), 0u64);
+        let plain_status = !std::io::stderr().is_terminal();
+        let mut step_printed = u64::MAX;
+        while started.elapsed() < Duration::from_secs(options.seconds) {
+            if fault_started.elapsed() >= FAULT_DURATION {
+                end_fault(&config, fault);
+                step += 1;
+                fault = Fault::SCHEDULE[step % Fault::SCHEDULE.len()];
+                begin_fault(&config, fault);
+                fault_started = Instant::now();
+            }
+            thread::sleep(Duration::from_millis(250));
+            let ops = config.op_count();
+            let rate = (ops - last_ops.1) as f64 / last_ops.0.elapsed().as_secs_f64();
+            last_ops = (Instant::now(), ops);
+            let line = status_line(&config, started, rate, ops, fault);
+            if plain_status && step_printed != (started.elapsed().as_secs() / 2) {
+                // No terminal to redraw on: a plain line every 2 s instead.
+                step_printed = started.elapsed().as_secs() / 2;
+                eprintln!("{line}");
+            }
+            status.set_message(line);
+        }
+        end_fault(&config, fault);
+        status.set_message("healing: every server back, network reliable; clients finishing");
+        done.store(true, Ordering::Relaxed);
+    });
+    status.finish_and_clear();
+    report(&config, started, &options.html);
+}
+
+fn status_bar() -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+    bar.enable_steady_tick(Duration::from_millis(250));
+    bar
+}
+
+fn status_line(config: &Config, started: Instant, rate: f64, ops: u64, fault: Fault) -> String {
+    let leader = match config.leader_and_term() {
+        Some((leader, term)) => format!("leader S{leader} term {term}"),
+        None => "no leader".to_string(),
+    };
+    format!(
+        "{:>4.0}s  {:>6.0} ops/s  {:>7} ops  {leader:<18}  fault: {}",
+        started.elapsed().as_secs_f64(),
+        rate,
+        ops,
+        describe(config, fault)
+    )
+}
+
+fn describe(config: &Config, fault: Fault) -> String {
+    match fault {
+        Fault::Calm => "none".into(),
+        Fault::Unreliable => "unreliable network (10% loss, 0-26 ms delay)".into(),
+        other => format!("{other:?} ({})", config.fault_summary()),
+    }
+}
+
+fn begin_fault(config: &Config, fault: Fault) {
+    match fault {
+        Fault::Calm => {}
+        Fault::PartitionLeader => {
+            let (majority, minority) = config.make_partition();
+            config.partition(&majority, &minority);
+        }
+        Fault::RandomPartition => {
+            let sides: Vec<bool> = config
+                .network
+                .with_rng(|rng| (0..config.n).map(|_| rng.gen_bool(0.5)).collect());
+            let left: Vec<usize> = (0..config.n).filter(|&i| sides[i]).collect();
+            let right: Vec<usize> = (0..config.n).filter(|&i| !sides[i]).collect();
+            config.partition(&left, &right);
+        }
+        Fault::CrashLeader => {
+            if let Some((leader, _)) = config.leader_and_term() {
+                config.shutdown_server(leader);
+            }
+        }
+        Fault::CrashMinority => {
+            for i in 0..(config.n - 1) / 2 {
+                config.shutdown_server(i);
+            }
+        }
+        Fault::Unreliable => config.network.set_reliable(false),
+    }
+}
+
+fn end_fault(config: &Config, fault: Fault) {
+    config.network.set_reliable(true);
+    if matches!(fault, Fault::CrashLeader | Fault::CrashMinority) {
+        config.restart_crashed();
+    }
+    config.connect_all();
+}
+
+/// A client: random reads, writes and appends on a few keys until told to stop.
+fn run_client(config: &Config, client: usize, done: &AtomicBool) {
+    let clerk = config.make_clerk(&config.all());
+    let mut count = 0;
+    while !done.load(Ordering::Relaxed) {
+        let (draw, key) = config
+            .network
+            .with_rng(|rng| (rng.gen_range(0..100), rng.gen_range(0..KEYS)));
+        let key = format!("key{key}");
+        match draw {
+            0..=44 => {
+                config.get(&clerk, client, &key);
+            }
+            45..=54 => config.put(&clerk, client, &key, &format!("[{client}.{count}]")),
+            _ => config.append(&clerk, client, &key, &format!("[{client}.{count}]")),
+        }
+        count += 1;
+    }
+}
+
+fn report(config: &Config, started: Instant, html: &Path) {
+    let seconds = started.elapsed().as_secs_f64();
+    let ops = config.op_count();
+    println!(
+        "{ops} operations in {seconds:.1} s ({:.0} ops/s), {} RPCs, {} bytes",
+        ops as f64 / seconds,
+        config.network.total_count(),
+        config.network.total_bytes()
+    );
+    println!(
+        "checking {} operations for linearizability...",
+        config.history_len()
+    );
+    if let Some(parent) = html.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    let check_started = Instant::now();
+    let (verdict, picture) = config.check_history(CHECK_TIMEOUT, Some(html.to_path_buf()));
+    let verdict_text = match verdict {
+        Verdict::Linearizable => "LINEARIZABLE",
+        Verdict::Illegal => "NOT LINEARIZABLE",
+        Verdict::Unknown => "UNKNOWN (the check timed out)",
+    };
+    println!(
+        "verdict: {verdict_text} (checked in {:.2?})",
+        check_started.elapsed()
+    );
+    if let Some(path) = picture {
+        println!("picture of the history: {}", path.display());
+    }
+    if !matches!(verdict, Verdict::Linearizable) {
+        std::process::exit(1);
+    }
+}
