@@ -1,0 +1,127 @@
+# labs: the MIT 6.5840 labs in Rust. `make help` lists the targets.
+#
+# The lab suites (raft, kvraft, shardkv) mostly wait on timers, so their targets run several
+# tests at once even on 2 cores; each suite stays well inside the course's limits that way.
+
+CARGO ?= cargo
+# Test threads for the suites that mostly sleep.
+RAFT_THREADS ?= 12
+KV_THREADS ?= 6
+# `make stress` parameters.
+CRATE ?= raft
+TEST ?= 3a
+RUNS ?= 50
+JOBS ?= 4
+TIMEOUT ?= 240
+# Extra arguments for `make demo`, e.g. ARGS="--seconds 20 --seed 7".
+ARGS ?=
+
+LAB_TEST = $(CARGO) test --locked
+
+.PHONY: help test test-foundation test-labcodec test-labrpc test-raft test-3a test-3b test-3c \
+	test-3d test-linearizability conformance test-kvraft test-4a test-4b test-shardkv test-5a \
+	test-5b test-mapreduce test-labtool demo echo stress results grade bench lint fmt
+
+help: ## List the targets.
+	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "} {printf "  make %-22s %s\n", $$1, $$2}'
+
+# ---- the whole workspace -------------------------------------------------------------------
+
+test: ## Run every test of the workspace (what CI runs).
+	$(MAKE) test-foundation test-linearizability test-labtool test-mapreduce
+	$(MAKE) test-raft test-kvraft test-shardkv
+
+test-foundation: test-labcodec test-labrpc ## labcodec and labrpc.
+
+test-labcodec: ## labcodec's unit and property tests.
+	$(LAB_TEST) -p labcodec
+
+test-labrpc: ## labrpc: the Go labrpc suite, seed replay, clean shutdown, socket transport.
+	$(LAB_TEST) -p labrpc
+
+# ---- lab 3: Raft ---------------------------------------------------------------------------
+
+test-raft: ## The whole Raft suite (3A-3D) and its unit tests.
+	$(LAB_TEST) -p raft -- --test-threads=$(RAFT_THREADS)
+
+test-3a: ## Raft 3A: leader election.
+	$(LAB_TEST) -p raft 3a -- --test-threads=$(RAFT_THREADS)
+
+test-3b: ## Raft 3B: log replication.
+	$(LAB_TEST) -p raft 3b -- --test-threads=$(RAFT_THREADS)
+
+test-3c: ## Raft 3C: persistence.
+	$(LAB_TEST) -p raft 3c -- --test-threads=$(RAFT_THREADS)
+
+test-3d: ## Raft 3D: log compaction.
+	$(LAB_TEST) -p raft 3d -- --test-threads=$(RAFT_THREADS)
+
+# ---- the linearizability checker ----------------------------------------------------------
+
+test-linearizability: ## The checker's unit, property, CLI and browser tests.
+	$(LAB_TEST) -p linearizability
+
+conformance: ## Check porcupine's test data (../shared/data/porcupine) with lincheck.
+	bash linearizability/conformance.sh
+
+# ---- lab 4: kvraft -------------------------------------------------------------------------
+
+test-kvraft: ## The whole kvraft suite (4A-4B).
+	$(LAB_TEST) -p kvraft -- --test-threads=$(KV_THREADS)
+
+test-4a: ## kvraft 4A: without snapshots.
+	$(LAB_TEST) -p kvraft 4a -- --test-threads=$(KV_THREADS)
+
+test-4b: ## kvraft 4B: with snapshots.
+	$(LAB_TEST) -p kvraft 4b -- --test-threads=$(KV_THREADS)
+
+demo: ## The demo: 5 servers under chaos, then a linearizability verdict (ARGS="--help").
+	$(CARGO) run --locked --release -q -p kvraft --example demo -- $(ARGS)
+
+# ---- lab 5: shardkv ------------------------------------------------------------------------
+
+test-shardkv: ## The shard controller and sharded key/value suites (5A-5B).
+	$(LAB_TEST) -p shardkv -- --test-threads=$(KV_THREADS)
+
+test-5a: ## shardkv 5A: the controller, static shards, rejection.
+	$(LAB_TEST) -p shardkv 5a -- --test-threads=$(KV_THREADS)
+
+test-5b: ## shardkv 5B: migration, snapshots, unreliable, challenges.
+	$(LAB_TEST) -p shardkv 5b -- --test-threads=$(KV_THREADS)
+
+# ---- lab 1: MapReduce ----------------------------------------------------------------------
+
+test-mapreduce: ## MapReduce with real coordinator and worker processes.
+	$(LAB_TEST) -p mapreduce
+
+# ---- tools ---------------------------------------------------------------------------------
+
+test-labtool: ## The `lab` command's tests.
+	$(LAB_TEST) -p labtool
+
+echo: ## Run the labrpc echo example.
+	$(CARGO) run --locked -q -p labrpc --example echo
+
+stress: ## Stress one test: make stress CRATE=raft TEST=figure8 RUNS=200 JOBS=8
+	$(CARGO) run --locked -q -p labtool -- stress $(CRATE) $(TEST) --runs $(RUNS) --jobs $(JOBS) --timeout $(TIMEOUT)
+
+results: ## The results file as a table beside the MIT staff figures.
+	$(CARGO) run --locked -q -p labtool -- results
+
+grade: ## Run every lab's suite, then print the results table (fails if any test failed).
+	@status=0; $(MAKE) -k test-raft test-kvraft test-shardkv || status=$$?; \
+		$(MAKE) results; exit $$status
+
+bench: ## Run every benchmark.
+	$(CARGO) bench --locked -p labrpc --bench rpc
+	$(CARGO) bench --locked -p linearizability
+	$(CARGO) bench --locked -p kvraft --bench throughput
+	$(CARGO) bench --locked -p mapreduce
+
+lint: ## Check formatting and clippy (warnings are errors).
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+fmt: ## Format the workspace.
+	$(CARGO) fmt --all
