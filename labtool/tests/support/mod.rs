@@ -73,3 +73,15 @@ pub fn write_temp(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
     std::fs::write(&path, text).expect("the sample file is written");
     (directory, path)
 }
+
+/// `lab --color never <arguments>` run from `directory`.
+pub fn lab_in(directory: &Path, arguments: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["--color", "never"])
+        .args(arguments)
+        .current_dir(directory)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the lab binary runs");
+    finish(output)
+}
