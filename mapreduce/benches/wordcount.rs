@@ -158,7 +158,8 @@ fn run_job(root: &Path, inputs: &[PathBuf], workers: usize, expected: &[String])
         .spawn()
         .map(Reaped)
         .expect("start mrcoordinator");
-    while !socket.exists() {
+    // Ready means accepting: the socket file appears at bind(), a moment before listen().
+    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
         assert!(
             started.elapsed() < RUN_LIMIT,
             "the coordinator never listened"

@@ -8,6 +8,7 @@
 //! every path including a failed assertion. Process logs go to `logs/`.
 
 use std::fs::File;
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -117,7 +118,7 @@ impl Job {
         sorted_lines(&[directory.join("mr-out-0")])
     }
 
-    /// Starts `mrcoordinator` on the inputs and waits for its socket.
+    /// Starts `mrcoordinator` on the inputs and waits until its socket accepts connections.
     pub fn start_coordinator(&self, timeout: Duration) -> Proc {
         let mut coordinator = self.spawn(
             env!("CARGO_BIN_EXE_mrcoordinator"),
@@ -128,7 +129,8 @@ impl Job {
             true,
         );
         let deadline = Instant::now() + SOCKET_WAIT;
-        while !self.socket().exists() {
+        // Ready means accepting: the socket file appears at bind(), a moment before listen().
+        while UnixStream::connect(self.socket()).is_err() {
             assert!(
                 coordinator.try_status().is_none(),
                 "the coordinator exited before serving"
@@ -210,6 +212,22 @@ impl Job {
             role: role.to_string(),
             reaped: None,
             timed_out: false,
+        }
+    }
+}
+
+impl Drop for Job {
+    /// On a failed test, prints every process's log before the directory goes.
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let Ok(entries) = std::fs::read_dir(self.root.path().join("logs")) else {
+            return;
+        };
+        for entry in entries.filter_map(|entry| entry.ok()) {
+            let log = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            eprintln!("--- {}:\n{log}", entry.file_name().to_string_lossy());
         }
     }
 }
