@@ -120,7 +120,7 @@ impl RaftState {
         self.leader_hint = Some(self.me);
         let next_index = self.log.last_index() + 1;
         self.progress = (0..self.peer_count)
-            .map(|_| Progress::new(next_index))
+            .map(|_| Progress::new(next_index, now))
             .collect();
         self.progress[self.me].match_index = self.log.last_index();
         peer_log!(

@@ -19,6 +19,16 @@ use crate::Error;
 /// spare, and several per election timeout so that losses do not start elections.
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_millis(120);
 
+/// The slower heartbeat pace for a follower that has not answered for
+/// [`UNRESPONSIVE_AFTER`]: it is most likely cut off, and every call to it costs an RPC that
+/// waits up to 7 s to fail. Still under the shortest election timeout, so a follower that is
+/// merely slow to answer keeps hearing from the leader, and a reconnected one hears again
+/// within this interval.
+pub const UNRESPONSIVE_HEARTBEAT_INTERVAL: Duration = Duration::from_millis(240);
+
+/// How long without any reply makes a follower count as unresponsive: three heartbeats.
+pub const UNRESPONSIVE_AFTER: Duration = Duration::from_millis(360);
+
 /// The most entries one AppendEntries carries, so a far-behind follower gets bounded chunks.
 pub const MAX_ENTRIES_PER_APPEND: usize = 4096;
 
@@ -31,6 +41,8 @@ pub struct Progress {
     pub match_index: u64,
     /// When something was last sent, to pace heartbeats.
     pub last_sent: Option<Instant>,
+    /// When the follower last answered anything, to slow heartbeats to one that does not.
+    pub last_reply: Instant,
     /// The sequence number of the unacknowledged message carrying entries or a snapshot.
     pub in_flight: Option<u64>,
     /// The sequence number the next such message gets.
@@ -38,14 +50,24 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A follower about which the new leader knows nothing yet.
-    pub fn new(next_index: u64) -> Progress {
+    /// A follower about which the new leader knows nothing yet (taken to be responsive).
+    pub fn new(next_index: u64, now: Instant) -> Progress {
         Progress {
             next_index,
             match_index: 0,
             last_sent: None,
+            last_reply: now,
             in_flight: None,
             next_sequence: 0,
+        }
+    }
+
+    /// How long to wait between heartbeats to this follower.
+    fn heartbeat_interval(&self, now: Instant) -> Duration {
+        if now < self.last_reply + UNRESPONSIVE_AFTER {
+            HEARTBEAT_INTERVAL
+        } else {
+            UNRESPONSIVE_HEARTBEAT_INTERVAL
         }
     }
 
@@ -116,8 +138,8 @@ impl RaftState {
             return NextStep::Idle;
         }
         let progress = &self.progress[peer];
-        let heartbeat_due =
-            !matches!(progress.last_sent, Some(sent) if now < sent + HEARTBEAT_INTERVAL);
+        let interval = progress.heartbeat_interval(now);
+        let heartbeat_due = !matches!(progress.last_sent, Some(sent) if now < sent + interval);
         let has_payload = progress.next_index <= self.log.last_index();
         if has_payload && (progress.in_flight.is_none() || heartbeat_due) {
             self.persist_if_dirty();
@@ -133,7 +155,7 @@ impl RaftState {
             });
         }
         let sent = progress.last_sent.unwrap_or(now);
-        NextStep::WaitUntil(sent + HEARTBEAT_INTERVAL)
+        NextStep::WaitUntil(sent + interval)
     }
 
     /// Entries from the follower's `next_index`, or the snapshot if the log no longer has them.
@@ -305,6 +327,7 @@ impl RaftState {
             progress.in_flight = None;
         }
         let Some(reply) = reply else { return };
+        progress.last_reply = now;
         if reply.success {
             self.record_match(peer, args.prev_log_index + args.entries.len() as u64);
         } else {
@@ -599,6 +622,34 @@ mod tests {
             ),
             "unacknowledged entries go again with the heartbeat"
         );
+    }
+
+    /// A follower that has answered nothing for a while gets heartbeats at the slower pace;
+    /// any reply restores the normal pace.
+    #[test]
+    fn slows_heartbeats_to_unresponsive_followers() {
+        let now = Instant::now();
+        let mut leader = leader_with_log(3, 2, &[]);
+        let NextStep::Send(Outgoing::Append { args, .. }) = leader.next_step(1, now) else {
+            panic!("a new leader sends at once")
+        };
+        let silent = leader.progress[1].last_reply + UNRESPONSIVE_AFTER;
+        leader.progress[1].last_sent = Some(silent);
+        let NextStep::WaitUntil(next) = leader.next_step(1, silent) else {
+            panic!("just sent")
+        };
+        assert_eq!(next, silent + UNRESPONSIVE_HEARTBEAT_INTERVAL);
+        let ok = AppendEntriesReply {
+            term: 2,
+            success: true,
+            conflict_term: None,
+            conflict_index: 0,
+        };
+        leader.handle_append_entries_reply(1, None, &args, Some(ok), silent);
+        let NextStep::WaitUntil(next) = leader.next_step(1, silent) else {
+            panic!("just sent")
+        };
+        assert_eq!(next, silent + HEARTBEAT_INTERVAL);
     }
 
     #[test]

@@ -108,6 +108,9 @@ impl RaftState {
         if self.progress[peer].in_flight == Some(sequence) {
             self.progress[peer].in_flight = None;
         }
+        if reply.is_some() {
+            self.progress[peer].last_reply = now;
+        }
         if reply.is_some_and(|reply| reply.installed) {
             self.record_match(peer, args.last_included_index);
         }

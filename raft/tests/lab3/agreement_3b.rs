@@ -1,10 +1,8 @@
 //! Part 3B: log replication (reference section 4.3).
 
-mod tester;
-
 use std::time::Duration;
 
-use tester::{command, command_value, text_command, Config, Spec, RAFT_ELECTION_TIMEOUT};
+use crate::tester::{command, command_value, text_command, Config, Spec, RAFT_ELECTION_TIMEOUT};
 
 fn spec(test: &'static str, title: &'static str, servers: usize) -> Spec {
     Spec {

@@ -1,8 +1,6 @@
 //! Part 3A: leader election (reference section 4.3).
 
-mod tester;
-
-use tester::{Config, Spec, RAFT_ELECTION_TIMEOUT};
+use crate::tester::{Config, Spec, RAFT_ELECTION_TIMEOUT};
 
 fn spec(test: &'static str, title: &'static str, servers: usize) -> Spec {
     Spec {

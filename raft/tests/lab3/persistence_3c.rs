@@ -1,12 +1,10 @@
 //! Part 3C: persistence (reference section 4.3). Restarts use `start1`; the Figure 8 test
 //! crashes with `crash1`.
 
-mod tester;
-
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tester::{command, command_value, Config, Spec, RAFT_ELECTION_TIMEOUT};
+use crate::tester::{command, command_value, Config, Spec, RAFT_ELECTION_TIMEOUT};
 
 fn spec(test: &'static str, title: &'static str, servers: usize, unreliable: bool) -> Spec {
     Spec {

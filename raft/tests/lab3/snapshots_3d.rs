@@ -1,8 +1,6 @@
 //! Part 3D: log compaction (reference section 4.3), with the snapshot applier.
 
-mod tester;
-
-use tester::{Config, Spec, MAX_LOG_SIZE, SNAPSHOT_INTERVAL};
+use crate::tester::{Config, Spec, MAX_LOG_SIZE, SNAPSHOT_INTERVAL};
 
 fn spec(test: &'static str, title: &'static str, reliable: bool) -> Spec {
     Spec {
