@@ -16,6 +16,7 @@ impl RaftState {
     /// peer for its vote with the returned arguments. A lone peer wins at once.
     pub fn become_candidate(&mut self, now: Instant) -> RequestVoteArgs {
         self.current_term += 1;
+        self.pre_vote_term = None;
         self.role = Role::Candidate;
         self.voted_for = Some(self.me);
         self.leader_hint = None;
@@ -39,6 +40,7 @@ impl RaftState {
             candidate: self.me as u64,
             last_log_index: self.log.last_index(),
             last_log_term: self.log.last_term(),
+            pre_vote: false,
         }
     }
 
@@ -49,6 +51,9 @@ impl RaftState {
         args: &RequestVoteArgs,
         now: Instant,
     ) -> RequestVoteReply {
+        if args.pre_vote {
+            return self.handle_pre_vote(args, now);
+        }
         self.observe_term(args.term, now);
         let candidate = args.candidate as usize;
         let vote_free = self.voted_for.is_none() || self.voted_for == Some(candidate);
@@ -83,20 +88,35 @@ impl RaftState {
             || (last_log_term == my_term && last_log_index >= self.log.last_index())
     }
 
-    /// Counts a vote reply (`None`: the call failed). A candidate that gathers a majority in
-    /// the term it asked in becomes leader.
+    /// Counts a vote or pre-vote reply (`None`: the call failed). A candidate that gathers a
+    /// majority in the term it asked in becomes leader; a pre-candidate that does starts the
+    /// real election, and the returned arguments are its vote requests.
     pub fn handle_request_vote_reply(
         &mut self,
         peer: usize,
         args: &RequestVoteArgs,
         reply: Option<RequestVoteReply>,
         now: Instant,
-    ) {
-        let Some(reply) = reply else { return };
+    ) -> Option<RequestVoteArgs> {
+        let reply = reply?;
         if self.killed || self.observe_term(reply.term, now) {
-            return;
+            return None;
         }
-        if self.role != Role::Candidate || self.current_term != args.term || !reply.vote_granted {
+        if args.pre_vote {
+            return self.count_pre_vote(peer, args, reply.vote_granted, now);
+        }
+        self.count_vote(peer, args, reply.vote_granted, now);
+        None
+    }
+
+    fn count_vote(
+        &mut self,
+        peer: usize,
+        args: &RequestVoteArgs,
+        vote_granted: bool,
+        now: Instant,
+    ) {
+        if self.role != Role::Candidate || self.current_term != args.term || !vote_granted {
             return;
         }
         self.votes[peer] = true;
@@ -149,6 +169,7 @@ mod tests {
             candidate,
             last_log_index,
             last_log_term,
+            pre_vote: false,
         }
     }
 

@@ -24,6 +24,8 @@
 //! - Timing: heartbeats every [`HEARTBEAT_INTERVAL`] (under 10 per second per peer),
 //!   election timeouts drawn from [`ELECTION_TIMEOUT_MIN`]..=[`ELECTION_TIMEOUT_MAX`], so a
 //!   new leader is elected within a second or two of a failure when a majority can talk.
+//!   Elections start with a pre-vote round, so a peer that was cut off does not raise its
+//!   term and depose a working leader when it comes back.
 //! - Safety: the Raft paper's guarantees (election safety, log matching, leader
 //!   completeness, state machine safety), with term, vote and log saved before any reply or
 //!   request that depends on them leaves the peer.
@@ -32,6 +34,7 @@
 //!
 //! - [`state`] — `RaftState`, the protocol state, and the role transitions.
 //! - [`election`] — RequestVote handling and vote counting (§5.2, §5.4.1).
+//! - [`prevote`] — pre-votes before an election (dissertation §9.6).
 //! - [`replication`] — AppendEntries, `next_index` back-up, the commit rule (§5.3, §5.4.2).
 //! - [`snapshot`] — service snapshots and InstallSnapshot (§7).
 //! - [`apply`] — `ApplyMsg` and what the applier takes.
@@ -48,6 +51,7 @@ pub mod log;
 mod node;
 pub mod persist;
 mod pool;
+pub mod prevote;
 pub mod replication;
 pub mod rpc;
 pub mod snapshot;

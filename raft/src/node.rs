@@ -3,8 +3,9 @@
 //! Every thread is a thin loop around a [`RaftState`] method, holding the one lock only
 //! while it runs that method:
 //!
-//! - the **ticker** starts an election when the timeout runs out and hands the RequestVote
-//!   calls to the call pool;
+//! - the **ticker** asks for pre-votes when the election timeout runs out and hands the
+//!   RequestVote calls to the call pool (the call thread that completes a pre-vote majority
+//!   sends the real vote requests);
 //! - one **replicator** per other peer asks [`RaftState::next_step`] what to send, hands it
 //!   to the call pool, and sleeps until the next heartbeat or until woken (by `start`, a new
 //!   leadership, or a reply that leaves more to send);
@@ -161,14 +162,14 @@ impl Node {
         }
     }
 
-    /// The election ticker: 1. wait for the election timeout; 2. become a candidate and save
-    /// the new term and vote; 3. ask every other peer for its vote.
+    /// The election ticker: 1. wait for the election timeout; 2. ask every other peer for a
+    /// pre-vote (the replies start the election proper).
     fn run_ticker(self: Arc<Self>) {
         let mut state = self.state.lock();
         while !state.killed {
             let now = Instant::now();
             if state.election_due(now) {
-                let args = state.become_candidate(now);
+                let args = state.start_pre_vote(now);
                 state.persist_if_dirty();
                 self.wake(&state);
                 let others: Vec<usize> = state.others().collect();
@@ -190,9 +191,15 @@ impl Node {
             self.calls.execute(move || {
                 let reply = node.peers[peer].request_vote(&args).ok();
                 let mut state = node.state.lock();
-                state.handle_request_vote_reply(peer, &args, reply, Instant::now());
+                let election = state.handle_request_vote_reply(peer, &args, reply, Instant::now());
                 state.persist_if_dirty();
                 node.wake(&state);
+                let others: Vec<usize> = state.others().collect();
+                drop(state);
+                if let Some(election) = election {
+                    // The pre-vote succeeded: now the real election.
+                    node.request_votes(others, election);
+                }
             });
         }
     }

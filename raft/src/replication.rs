@@ -221,6 +221,7 @@ impl RaftState {
             self.become_follower(term, now);
         }
         self.leader_hint = Some(leader);
+        self.last_leader_contact = Some(now);
         self.reset_election_timer(now);
     }
 

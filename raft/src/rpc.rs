@@ -19,6 +19,9 @@ pub struct RequestVoteArgs {
     pub last_log_index: u64,
     /// Term of the candidate's last log entry (§5.4).
     pub last_log_term: u64,
+    /// A pre-vote: "would you vote for me in `term`?", which changes no one's term or vote
+    /// (Ongaro's dissertation, §9.6).
+    pub pre_vote: bool,
 }
 
 /// RequestVote reply (Figure 2).

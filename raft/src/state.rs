@@ -56,8 +56,13 @@ pub struct RaftState {
     pub commit_index: u64,
     /// Highest index handed to the applier (in a command or a snapshot).
     pub last_applied: u64,
-    /// Candidate: which peers granted their vote this term.
+    /// Candidate or pre-candidate: which peers granted their vote (or pre-vote).
     pub votes: Vec<bool>,
+    /// Pre-candidate: the term it asks pre-votes for (the current term + 1).
+    pub pre_vote_term: Option<u64>,
+    /// When this peer last heard from a leader of its term; pre-votes are refused for a while
+    /// after.
+    pub last_leader_contact: Option<Instant>,
     /// Leader: replication progress per peer (empty otherwise).
     pub progress: Vec<Progress>,
     /// When this peer starts an election if it hears nothing from a leader or candidate.
@@ -111,6 +116,8 @@ impl RaftState {
             commit_index: snapshot_index,
             last_applied: snapshot_index,
             votes: vec![false; peer_count],
+            pre_vote_term: None,
+            last_leader_contact: None,
             progress: Vec::new(),
             election_deadline: now,
             pending_snapshot: None,

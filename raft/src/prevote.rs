@@ -1,0 +1,178 @@
+//! Pre-vote (Ongaro's dissertation, §9.6): an election starts only once a majority says it
+//! would take part.
+//!
+//! When its election timeout runs out, a peer first asks the others "would you vote for me
+//! in term T+1?" without changing its own term. A peer says yes only if the asker's log is
+//! up-to-date (§5.4.1) and it has not heard from a leader within the shortest election
+//! timeout. So a peer cut off from the others never raises its term, and when it comes back
+//! it cannot depose a leader that is working: the leader keeps its term, and the entries it
+//! is replicating commit without waiting for a new election.
+
+use std::time::Instant;
+
+use crate::rpc::{RequestVoteArgs, RequestVoteReply};
+use crate::state::{peer_log, RaftState, Role, ELECTION_TIMEOUT_MIN};
+
+impl RaftState {
+    /// The election timeout ran out: ask every other peer for a pre-vote in the next term,
+    /// with the returned arguments. Changes no term and no vote. A lone peer goes straight to
+    /// the election (and wins it).
+    pub fn start_pre_vote(&mut self, now: Instant) -> RequestVoteArgs {
+        if self.majority() == 1 {
+            return self.become_candidate(now);
+        }
+        self.reset_election_timer(now);
+        self.pre_vote_term = Some(self.current_term + 1);
+        self.votes = vec![false; self.peer_count];
+        self.votes[self.me] = true;
+        peer_log!(debug, self, "election", "asking for pre-votes");
+        RequestVoteArgs {
+            term: self.current_term + 1,
+            candidate: self.me as u64,
+            last_log_index: self.log.last_index(),
+            last_log_term: self.log.last_term(),
+            pre_vote: true,
+        }
+    }
+
+    /// The pre-vote handler: would this peer vote for the asker in `args.term`? It would if
+    /// that term is later than its own, it has heard from no leader lately, and the asker's
+    /// log is up-to-date. Nothing changes here.
+    pub fn handle_pre_vote(&mut self, args: &RequestVoteArgs, now: Instant) -> RequestVoteReply {
+        let vote_granted = args.term > self.current_term
+            && !self.hears_from_leader(now)
+            && self.is_up_to_date(args.last_log_term, args.last_log_index);
+        peer_log!(
+            debug,
+            self,
+            "vote",
+            "S{} asks for a pre-vote in T{}: granted {vote_granted}",
+            args.candidate,
+            args.term
+        );
+        RequestVoteReply {
+            term: self.current_term,
+            vote_granted,
+        }
+    }
+
+    /// Whether this peer leads, or heard from a leader within the shortest election timeout.
+    pub fn hears_from_leader(&self, now: Instant) -> bool {
+        self.role == Role::Leader
+            || self
+                .last_leader_contact
+                .is_some_and(|contact| now < contact + ELECTION_TIMEOUT_MIN)
+    }
+
+    /// Counts a pre-vote; with a majority, starts the real election and returns its vote
+    /// requests.
+    pub(crate) fn count_pre_vote(
+        &mut self,
+        peer: usize,
+        args: &RequestVoteArgs,
+        vote_granted: bool,
+        now: Instant,
+    ) -> Option<RequestVoteArgs> {
+        let current = self.pre_vote_term == Some(args.term) && args.term == self.current_term + 1;
+        if !current || self.role == Role::Leader || !vote_granted {
+            return None;
+        }
+        self.votes[peer] = true;
+        let granted = self.votes.iter().filter(|vote| **vote).count();
+        if granted < self.majority() {
+            return None;
+        }
+        self.pre_vote_term = None;
+        Some(self.become_candidate(now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rpc::AppendEntriesArgs;
+    use crate::state::testing::*;
+
+    fn yes(term: u64) -> Option<RequestVoteReply> {
+        Some(RequestVoteReply {
+            term,
+            vote_granted: true,
+        })
+    }
+
+    /// A pre-vote changes no term and no vote, on either side; a majority of pre-votes starts
+    /// the real election in the next term.
+    #[test]
+    fn pre_votes_change_nothing_until_a_majority_agrees() {
+        let now = Instant::now();
+        let mut asker = peer(0, 5);
+        let args = asker.start_pre_vote(now);
+        assert_eq!((args.term, args.pre_vote, asker.current_term), (1, true, 0));
+        let mut voter = peer(1, 5);
+        let reply = voter.handle_request_vote(&args, now);
+        assert!(reply.vote_granted);
+        assert_eq!(
+            (voter.current_term, voter.voted_for),
+            (0, None),
+            "the voter changed nothing"
+        );
+        assert!(asker
+            .handle_request_vote_reply(1, &args, Some(reply), now)
+            .is_none());
+        let election = asker
+            .handle_request_vote_reply(2, &args, yes(0), now)
+            .expect("a majority of 5");
+        assert_eq!(
+            (
+                election.term,
+                election.pre_vote,
+                asker.current_term,
+                asker.role
+            ),
+            (1, false, 1, Role::Candidate)
+        );
+    }
+
+    /// A peer that hears from a leader refuses pre-votes: a peer that was cut off cannot
+    /// depose a working leader when it comes back.
+    #[test]
+    fn peers_with_a_live_leader_refuse_pre_votes() {
+        let now = Instant::now();
+        let mut follower = peer(1, 3);
+        let heartbeat = AppendEntriesArgs {
+            term: 3,
+            leader: 2,
+            prev_log_index: 0,
+            prev_log_term: 0,
+            entries: vec![],
+            leader_commit: 0,
+        };
+        follower.handle_append_entries(&heartbeat, now);
+        let mut asker = peer(0, 3);
+        asker.current_term = 7;
+        let args = asker.start_pre_vote(now);
+        assert!(!follower.handle_request_vote(&args, now).vote_granted);
+        assert_eq!(follower.current_term, 3, "a pre-vote's term is not adopted");
+        let later = now + ELECTION_TIMEOUT_MIN;
+        assert!(
+            follower.handle_request_vote(&args, later).vote_granted,
+            "once the leader is silent"
+        );
+    }
+
+    /// Pre-votes are refused to a peer whose log is behind (§5.4.1), and old pre-vote replies
+    /// do not count after the term has moved on.
+    #[test]
+    fn stale_logs_and_stale_replies() {
+        let now = Instant::now();
+        let mut voter = peer_with_log(1, 3, 2, &[1, 2]);
+        let mut asker = peer_with_log(0, 3, 2, &[1]);
+        let args = asker.start_pre_vote(now);
+        assert!(!voter.handle_request_vote(&args, now).vote_granted);
+        asker.observe_term(3, now);
+        assert!(asker
+            .handle_request_vote_reply(1, &args, yes(2), now)
+            .is_none());
+        assert_eq!(asker.role, Role::Follower);
+    }
+}
