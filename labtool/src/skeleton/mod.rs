@@ -62,29 +62,21 @@ impl SkeletonReport {
         if self.stubs.is_empty() {
             lines.push("stubbed 0 functions: no `// lab:solution` marker in the lab crates".into());
         } else {
-            let per_part: Vec<String> = PARTS
-                .iter()
-                .filter_map(|part| {
-                    let count = self.stubs.iter().filter(|(_, s)| s.part == *part).count();
-                    (count > 0).then(|| format!("{part} {count}"))
-                })
-                .collect();
-            let per_crate: Vec<String> = LAB_CRATES
-                .iter()
-                .filter_map(|krate| {
-                    let count = self
-                        .stubs
-                        .iter()
-                        .filter(|(path, _)| lab_crate_of(path) == Some(krate))
-                        .count();
-                    (count > 0).then(|| format!("{krate} {count}"))
-                })
-                .collect();
+            let per_part = counts(PARTS, |part| {
+                self.stubs.iter().filter(|(_, s)| s.part == part).count()
+            });
+            let per_crate = counts(LAB_CRATES, |krate| {
+                let in_crate = |path: &PathBuf| lab_crate_of(path) == Some(krate);
+                self.stubs.iter().filter(|(path, _)| in_crate(path)).count()
+            });
+            let noun = if self.stubs.len() == 1 {
+                "function"
+            } else {
+                "functions"
+            };
             lines.push(format!(
-                "stubbed {} functions: {} ({})",
-                self.stubs.len(),
-                per_part.join(", "),
-                per_crate.join(", ")
+                "stubbed {} {noun}: {per_part} ({per_crate})",
+                self.stubs.len()
             ));
         }
         lines.push(format!(
@@ -93,6 +85,19 @@ impl SkeletonReport {
         ));
         lines
     }
+}
+
+/// `"a 2, b 1"`: each label with its nonzero count.
+fn counts<const N: usize>(labels: [&str; N], count: impl Fn(&str) -> usize) -> String {
+    let nonzero: Vec<String> = labels
+        .iter()
+        .filter_map(|label| {
+            Some(count(label))
+                .filter(|&n| n > 0)
+                .map(|n| format!("{label} {n}"))
+        })
+        .collect();
+    nonzero.join(", ")
 }
 
 /// Writes the skeleton of the workspace around `options.from` into `options.out_dir`.

@@ -297,3 +297,39 @@ fn unterminated_literals_are_reported_with_their_line() {
     assert_eq!(found[0].line, 3);
     assert!(found[0].detail.starts_with("unterminated string literal"));
 }
+
+#[test]
+fn the_summary_counts_per_part_and_per_crate() {
+    use super::SkeletonReport;
+    use std::path::PathBuf;
+    let stub_at = |path: &str, part: &str| {
+        let stub = Stub {
+            line: 1,
+            part: part.to_string(),
+            name: "f".to_string(),
+        };
+        (PathBuf::from(path), stub)
+    };
+    let mut report = SkeletonReport {
+        root: PathBuf::from("/w"),
+        out_dir: PathBuf::from("out"),
+        files: 3,
+        stubs: vec![
+            stub_at("raft/src/election.rs", "3B"),
+            stub_at("kvraft/src/server.rs", "4A"),
+            stub_at("raft/src/election.rs", "3A"),
+        ],
+    };
+    assert_eq!(
+        report.summary(),
+        [
+            "wrote 3 files of /w to out",
+            "stubbed 3 functions: 3A 1, 3B 1, 4A 1 (raft 2, kvraft 1)",
+            "build it with: cd out && cargo build --offline --locked --tests",
+        ]
+    );
+    report.stubs.truncate(1);
+    assert_eq!(report.summary()[1], "stubbed 1 function: 3B 1 (raft 1)");
+    report.stubs.clear();
+    assert!(report.summary()[1].starts_with("stubbed 0 functions: no `// lab:solution` marker"));
+}
