@@ -88,6 +88,7 @@ impl Clerk {
 
     /// Tries the servers in turn, starting with the last known leader, until `attempt`
     /// returns an answer.
+    // lab:solution 4A
     fn until_success<T>(&self, attempt: impl Fn(&KvClient) -> Option<T>) -> T {
         let count = self.servers.len();
         loop {
