@@ -57,6 +57,7 @@ impl StateMachine for CtrlerState {
 
     /// Applies a write once per request id and answers with the latest configuration; a
     /// query answers with the configuration asked for.
+    // lab:solution 5A
     fn apply(&mut self, command: CtrlerCommand) -> Config {
         if let CtrlerOp::Query { num } = command.op {
             return self.query(num).clone();

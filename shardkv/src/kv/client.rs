@@ -76,6 +76,7 @@ impl Clerk {
     }
 
     /// Sends `op` to the owner of its key until one carries it out.
+    // lab:solution 5A
     fn request(&self, op: Op) -> Result<String> {
         let seq = self.last_seq.fetch_add(1, Ordering::Relaxed) + 1;
         let args = ClientArgs {

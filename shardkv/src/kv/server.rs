@@ -154,6 +154,7 @@ impl ShardKv {
 
     /// The poller's round: as leader, make sure entries of earlier terms commit, and once no
     /// migration is under way, log the next configuration if the controller has it.
+    // lab:solution 5A
     fn poll_once(&self) {
         let (term, is_leader) = self.rsm.raft().state();
         if !is_leader {
@@ -179,6 +180,7 @@ impl ShardKv {
     /// The migrator's round: as leader, pull every pulling shard and ask for the deletion
     /// of every received one, one thread per other group so that a group that cannot be
     /// reached delays nobody else's shards.
+    // lab:solution 5B
     fn migrate_once(&self) {
         if !self.rsm.is_leader() {
             return;
@@ -202,6 +204,7 @@ impl ShardKv {
 
     /// Pulls `transfer`'s shards from the first of its servers that has them, and logs
     /// them.
+    // lab:solution 5B
     fn pull(&self, num: u64, transfer: &Transfer) {
         let args = PullArgs {
             config_num: num,
@@ -221,6 +224,7 @@ impl ShardKv {
     }
 
     /// Asks `transfer`'s group to delete the shards we installed, and logs the confirmation.
+    // lab:solution 5B
     fn request_deletion(&self, num: u64, transfer: &Transfer) {
         let args = DeleteArgs {
             config_num: num,

@@ -86,6 +86,7 @@ impl GroupState {
     }
 
     /// Whether the group serves `shard` now; if not, the error to give the clerk.
+    // lab:solution 5A
     pub fn check_serving(&self, shard: usize) -> Result<()> {
         let config = self.current.num;
         if self.current.shards[shard] != self.gid {
@@ -135,6 +136,7 @@ impl GroupState {
 
     /// The data of shards this group offers in configuration `config_num`, for the new
     /// owner's pull.
+    // lab:solution 5B
     pub fn offered(&self, config_num: u64, shards: &[usize]) -> Result<BTreeMap<usize, ShardData>> {
         self.check_config(config_num)?;
         let mut offered = BTreeMap::new();
@@ -171,6 +173,7 @@ impl GroupState {
         }
     }
 
+    // lab:solution 5A
     fn apply_client(&mut self, id: RequestId, op: Op) -> Result<String> {
         let shard = key_to_shard(op.key());
         self.check_serving(shard)?;
@@ -189,6 +192,7 @@ impl GroupState {
     }
 
     /// Moves to `config` if it is the next one and no migration is under way.
+    // lab:solution 5B
     fn apply_reconfigure(&mut self, config: Config) {
         if config.num != self.current.num + 1 || !self.is_settled() {
             return;
@@ -209,6 +213,7 @@ impl GroupState {
         self.previous = std::mem::replace(&mut self.current, config);
     }
 
+    // lab:solution 5B
     fn apply_install(&mut self, config_num: u64, shards: BTreeMap<usize, ShardData>) {
         if config_num != self.current.num {
             return;
@@ -226,6 +231,7 @@ impl GroupState {
         }
     }
 
+    // lab:solution 5B
     fn apply_delete(&mut self, config_num: u64, shards: &[usize]) -> Result<()> {
         match self.check_config(config_num) {
             // Already past that configuration: the shards were deleted before moving on.
@@ -243,6 +249,7 @@ impl GroupState {
         Ok(())
     }
 
+    // lab:solution 5B
     fn apply_deletion_confirmed(&mut self, config_num: u64, shards: &[usize]) {
         if config_num != self.current.num {
             return;
