@@ -22,6 +22,7 @@ use crate::rpc::{CoordinatorClient, Task, TaskFinished, TaskKind, TaskRequest};
 const WAIT_POLL: Duration = Duration::from_millis(50);
 
 /// Runs tasks from the coordinator at `socket` with `app` until the job is done.
+// lab:solution 1
 pub fn run_worker(app: &dyn App, socket: &Path) -> Result<()> {
     let coordinator = CoordinatorClient::new(SocketClient::new(socket));
     let request = TaskRequest {
@@ -76,6 +77,7 @@ pub fn run_worker(app: &dyn App, socket: &Path) -> Result<()> {
 }
 
 /// Map task `map_id`: maps `input` and writes `mr-<map_id>-<y>` for every reduce task y.
+// lab:solution 1
 pub fn run_map(app: &dyn App, map_id: usize, input: &str, n_reduce: usize) -> Result<()> {
     let contents = read_input(input)?;
     let mut buckets = (0..n_reduce)
@@ -98,6 +100,7 @@ pub fn run_map(app: &dyn App, map_id: usize, input: &str, n_reduce: usize) -> Re
 
 /// Reduce task `reduce_id`: reads `mr-<x>-<reduce_id>` for every map task x and writes
 /// `mr-out-<reduce_id>`.
+// lab:solution 1
 pub fn run_reduce(app: &dyn App, reduce_id: usize, n_map: usize) -> Result<()> {
     let mut pairs = Pairs::new();
     for map_id in 0..n_map {
