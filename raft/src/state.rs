@@ -15,7 +15,7 @@ use crate::log::Log;
 use crate::persist::{decode_hard_state, encode_hard_state, Persister};
 use crate::replication::Progress;
 
-/// Shortest election timeout. Several heartbeat intervals, so that a lost heartbeat or two on
+/// Shortest election timeout. More than two heartbeat intervals, so that a lost heartbeat on
 /// the unreliable network does not start an election, yet short enough that a new leader
 /// emerges well within the tester's 5 s.
 pub const ELECTION_TIMEOUT_MIN: Duration = Duration::from_millis(400);
