@@ -3,15 +3,21 @@
 //!
 //! When its election timeout runs out, a peer first asks the others "would you vote for me
 //! in term T+1?" without changing its own term. A peer says yes only if the asker's log is
-//! up-to-date (§5.4.1) and it has not heard from a leader within the shortest election
-//! timeout. So a peer cut off from the others never raises its term, and when it comes back
+//! up-to-date (§5.4.1) and it has not heard from a leader lately ([`LEADER_STICKINESS`]).
+//! So a peer cut off from the others never raises its term, and when it comes back
 //! it cannot depose a leader that is working: the leader keeps its term, and the entries it
 //! is replicating commit without waiting for a new election.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::rpc::{RequestVoteArgs, RequestVoteReply};
-use crate::state::{peer_log, RaftState, Role, ELECTION_TIMEOUT_MIN};
+use crate::state::{peer_log, RaftState, Role};
+
+/// How long after hearing from a leader a peer refuses pre-votes: two heartbeat intervals,
+/// so the followers of a live leader refuse, but less than the shortest election timeout, so
+/// that when the leader dies, the first peer to time out finds the others ready to vote
+/// rather than waiting out another timeout.
+pub const LEADER_STICKINESS: Duration = Duration::from_millis(300);
 
 impl RaftState {
     /// The election timeout ran out: ask every other peer for a pre-vote in the next term,
@@ -56,12 +62,12 @@ impl RaftState {
         }
     }
 
-    /// Whether this peer leads, or heard from a leader within the shortest election timeout.
+    /// Whether this peer leads, or heard from a leader within [`LEADER_STICKINESS`].
     pub fn hears_from_leader(&self, now: Instant) -> bool {
         self.role == Role::Leader
             || self
                 .last_leader_contact
-                .is_some_and(|contact| now < contact + ELECTION_TIMEOUT_MIN)
+                .is_some_and(|contact| now < contact + LEADER_STICKINESS)
     }
 
     /// Counts a pre-vote; with a majority, starts the real election and returns its vote
@@ -153,11 +159,20 @@ mod tests {
         let args = asker.start_pre_vote(now);
         assert!(!follower.handle_request_vote(&args, now).vote_granted);
         assert_eq!(follower.current_term, 3, "a pre-vote's term is not adopted");
-        let later = now + ELECTION_TIMEOUT_MIN;
+        let later = now + LEADER_STICKINESS;
         assert!(
             follower.handle_request_vote(&args, later).vote_granted,
             "once the leader is silent"
         );
+    }
+
+    /// The stickiness window spans two heartbeats but ends before anyone's election timeout.
+    #[test]
+    fn stickiness_sits_between_heartbeats_and_election_timeouts() {
+        use crate::replication::HEARTBEAT_INTERVAL;
+        use crate::state::ELECTION_TIMEOUT_MIN;
+        assert!(LEADER_STICKINESS >= 2 * HEARTBEAT_INTERVAL);
+        assert!(LEADER_STICKINESS < ELECTION_TIMEOUT_MIN);
     }
 
     /// Pre-votes are refused to a peer whose log is behind (§5.4.1), and old pre-vote replies
