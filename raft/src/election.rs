@@ -14,6 +14,7 @@ impl RaftState {
 
     /// §5.2: increment the term, vote for self, reset the election timer, and ask every other
     /// peer for its vote with the returned arguments. A lone peer wins at once.
+    // lab:solution 3A
     pub fn become_candidate(&mut self, now: Instant) -> RequestVoteArgs {
         self.current_term += 1;
         self.pre_vote_term = None;
@@ -46,6 +47,7 @@ impl RaftState {
 
     /// The RequestVote handler (Figure 2): grant at most one vote per term (§5.2), and only
     /// to a candidate whose log is at least as up-to-date as ours (§5.4.1).
+    // lab:solution 3A
     pub fn handle_request_vote(
         &mut self,
         args: &RequestVoteArgs,
@@ -82,6 +84,7 @@ impl RaftState {
 
     /// §5.4.1: a log is more up-to-date if its last term is later, or, with equal last terms,
     /// if it is longer.
+    // lab:solution 3A
     pub fn is_up_to_date(&self, last_log_term: u64, last_log_index: u64) -> bool {
         let my_term = self.log.last_term();
         last_log_term > my_term
@@ -91,6 +94,7 @@ impl RaftState {
     /// Counts a vote or pre-vote reply (`None`: the call failed). A candidate that gathers a
     /// majority in the term it asked in becomes leader; a pre-candidate that does starts the
     /// real election, and the returned arguments are its vote requests.
+    // lab:solution 3A
     pub fn handle_request_vote_reply(
         &mut self,
         peer: usize,
@@ -129,6 +133,7 @@ impl RaftState {
 
     /// §5.3: a new leader starts each follower's next index just after its own last entry
     /// and its match index at 0, and sends heartbeats at once.
+    // lab:solution 3A
     pub fn become_leader(&mut self, now: Instant) {
         assert_eq!(
             self.role,

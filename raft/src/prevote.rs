@@ -23,6 +23,7 @@ impl RaftState {
     /// The election timeout ran out: ask every other peer for a pre-vote in the next term,
     /// with the returned arguments. Changes no term and no vote. A lone peer goes straight to
     /// the election (and wins it).
+    // lab:solution 3A
     pub fn start_pre_vote(&mut self, now: Instant) -> RequestVoteArgs {
         if self.majority() == 1 {
             return self.become_candidate(now);
@@ -44,6 +45,7 @@ impl RaftState {
     /// The pre-vote handler: would this peer vote for the asker in `args.term`? It would if
     /// that term is later than its own, it has heard from no leader lately, and the asker's
     /// log is up-to-date. Nothing changes here.
+    // lab:solution 3A
     pub fn handle_pre_vote(&mut self, args: &RequestVoteArgs, now: Instant) -> RequestVoteReply {
         let vote_granted = args.term > self.current_term
             && !self.hears_from_leader(now)

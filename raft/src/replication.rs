@@ -123,6 +123,7 @@ pub enum NextStep {
 impl RaftState {
     /// A client command (the service's `Start`): the leader appends it to its log and returns
     /// its index and term; anyone else says who it thinks leads.
+    // lab:solution 3B
     pub fn start(&mut self, command: Vec<u8>) -> Result<(u64, u64), Error> {
         if !self.is_leader() {
             return Err(Error::NotLeader {
@@ -210,6 +211,7 @@ impl RaftState {
     /// The AppendEntries handler (Figure 2). Rejects a stale leader (§5.1); otherwise accepts
     /// the leader, checks the log matches at `prev_log_index` (§5.3 log matching), removes
     /// conflicting entries and appends new ones, and advances the commit index.
+    // lab:solution 3A
     pub fn handle_append_entries(
         &mut self,
         args: &AppendEntriesArgs,
@@ -322,6 +324,7 @@ impl RaftState {
     /// The leader takes an AppendEntries reply (`None`: the call failed): on success it
     /// advances the follower's match and next indices and tries to commit; on a mismatch it
     /// backs `next_index` up over the whole conflicting term at once.
+    // lab:solution 3A
     pub fn handle_append_entries_reply(
         &mut self,
         peer: usize,
@@ -377,6 +380,7 @@ impl RaftState {
     /// Where to resume after a mismatch: just past the leader's last entry of the follower's
     /// conflicting term if the leader has that term, else the first index the follower holds
     /// of it (or its log's end).
+    // lab:solution 3B
     fn backed_up_next_index(&self, reply: &AppendEntriesReply) -> u64 {
         reply
             .conflict_term
@@ -387,6 +391,7 @@ impl RaftState {
 
     /// §5.4.2 (the Figure 8 rule): the leader commits the highest index that a majority holds,
     /// but only if that entry is from its current term; earlier entries commit with it.
+    // lab:solution 3B
     pub fn maybe_commit(&mut self) {
         let mut matched: Vec<u64> = self
             .progress

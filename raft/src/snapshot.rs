@@ -11,6 +11,7 @@ impl RaftState {
     /// The service's snapshot of everything through `index` (callable on every peer): the log
     /// drops those entries and the snapshot is saved with the hard state in one step. Ignored
     /// if a snapshot already covers `index`, or if `index` is not yet committed.
+    // lab:solution 3D
     pub fn take_snapshot(&mut self, index: u64, snapshot: Vec<u8>) {
         if index <= self.log.snapshot_index() || index > self.commit_index {
             peer_log!(
@@ -41,6 +42,7 @@ impl RaftState {
     /// committed is ignored. Otherwise the log keeps the entries after the snapshot if it
     /// holds the snapshot's last entry, and is discarded entirely if not; the snapshot is
     /// saved and queued for the service.
+    // lab:solution 3D
     pub fn handle_install_snapshot(
         &mut self,
         args: InstallSnapshotArgs,
@@ -86,6 +88,7 @@ impl RaftState {
     }
 
     /// The leader takes an InstallSnapshot reply (`None`: the call failed).
+    // lab:solution 3D
     pub fn handle_install_snapshot_reply(
         &mut self,
         peer: usize,
