@@ -5,7 +5,7 @@
 
 CARGO ?= cargo
 # Test threads for the suites that mostly sleep.
-RAFT_THREADS ?= 12
+RAFT_THREADS ?= 16
 KV_THREADS ?= 6
 # `make stress` parameters.
 CRATE ?= raft
