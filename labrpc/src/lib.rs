@@ -41,7 +41,7 @@
 //!
 //! - [`network`]: `Network`, `ClientEnd` and the fault model.
 //! - [`service`]: `Service`, `Server`, `Endpoint`, and the `service!` macro.
-//! - `pool`: the handler threads.
+//! - [`pool`]: `ThreadPool`, the growable pool behind the network's handlers (and Raft's calls).
 //! - [`socket`]: the Unix-socket transport, `SocketServer` and `SocketClient`, for services
 //!   whose peers are separate processes (MapReduce).
 //! - [`error`]: `RpcError` and `Error`.
@@ -50,10 +50,11 @@
 
 pub mod error;
 pub mod network;
-mod pool;
+pub mod pool;
 pub mod service;
 pub mod socket;
 
 pub use error::{Error, Result, RpcError};
 pub use network::{seed_from_env, ClientEnd, Network, SEED_VAR};
+pub use pool::ThreadPool;
 pub use service::{Endpoint, Server, Service};

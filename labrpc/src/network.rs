@@ -25,8 +25,14 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::error::{Error, Result, RpcError};
-use crate::pool::Pool;
+use crate::pool::ThreadPool;
 use crate::service::{Endpoint, Server};
+
+/// How long an idle handler thread waits for work before it exits.
+const HANDLER_IDLE_LINGER: Duration = Duration::from_secs(10);
+
+/// How long `cleanup` waits for running handlers to return before leaving them be.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 /// How often a caller checks whether the server died while its handler runs.
 const DEATH_CHECK_INTERVAL: Duration = Duration::from_millis(100);
@@ -67,7 +73,7 @@ struct Core {
     /// The single source of randomness for every fault decision.
     rng: Mutex<StdRng>,
     seed: u64,
-    pool: Pool,
+    pool: ThreadPool,
     /// Dropped at cleanup: every wait selects on it so that it ends at once.
     closing: Mutex<Option<Sender<()>>>,
     closed: Receiver<()>,
@@ -134,7 +140,7 @@ impl Network {
                 total_bytes: AtomicU64::new(0),
                 rng: Mutex::new(StdRng::seed_from_u64(seed)),
                 seed,
-                pool: Pool::new("labrpc"),
+                pool: ThreadPool::new("labrpc-handler", HANDLER_IDLE_LINGER),
                 closing: Mutex::new(Some(closing)),
                 closed,
                 is_closed: AtomicBool::new(false),
@@ -259,7 +265,7 @@ impl Network {
     pub fn cleanup(&self) {
         self.core.is_closed.store(true, Ordering::SeqCst);
         drop(self.core.closing.lock().take());
-        self.core.pool.shutdown();
+        self.core.pool.shutdown(Some(SHUTDOWN_GRACE));
         let mut state = self.core.state.lock();
         state.servers.clear();
     }

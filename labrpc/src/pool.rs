@@ -1,11 +1,12 @@
-//! The handler threads of one network: a pool that grows on demand and never queues a job
-//! behind a busy thread.
+//! A thread pool that grows on demand and never queues a job behind a busy thread.
 //!
-//! A handler may block for a long time (a kvraft `Get` waits for Raft to commit, which needs
-//! other handlers to run), so a job must never wait for a busy thread: when no thread is idle,
-//! `execute` starts a new one. Idle threads linger for [`IDLE_LINGER`] so that a steady stream
-//! of calls reuses them, then exit. `shutdown` stops the idle ones and joins every thread whose
-//! handler returns within [`SHUTDOWN_GRACE`]; a handler stuck beyond that is left to finish on
+//! The network runs its handlers on one, and Raft its outgoing calls. A job may block for a
+//! long time (a kvraft `Get` waits for Raft to commit, which needs other handlers to run; a
+//! call to an unreachable peer waits up to 7 s), so a job must never wait for a busy thread:
+//! when no thread is idle, `execute` starts a new one. Idle threads linger for the pool's
+//! `idle_linger` so that a steady stream of jobs reuses them, then exit.
+//! [`ThreadPool::shutdown`] stops the idle threads and joins every thread, or, given a grace
+//! period, those whose jobs return within it; a job stuck beyond that is left to finish on
 //! its own.
 
 use std::collections::HashMap;
@@ -17,16 +18,10 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use parking_lot::{Condvar, Mutex};
 
-/// How long an idle thread waits for work before it exits.
-const IDLE_LINGER: Duration = Duration::from_secs(10);
-
-/// How long `shutdown` waits for running handlers to return before leaving them be.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
-
 type Job = Box<dyn FnOnce() + Send>;
 
-/// A growable pool of handler threads.
-pub(crate) struct Pool {
+/// A growable pool of threads.
+pub struct ThreadPool {
     jobs: Mutex<Option<Sender<Job>>>,
     shared: Arc<Shared>,
 }
@@ -42,13 +37,16 @@ struct Shared {
     all_done: Condvar,
     next_id: AtomicUsize,
     name: String,
+    /// How long an idle thread waits for work before it exits.
+    idle_linger: Duration,
 }
 
-impl Pool {
-    /// An empty pool whose threads are named after `name`.
-    pub(crate) fn new(name: &str) -> Pool {
+impl ThreadPool {
+    /// An empty pool whose threads are named `<name>-<n>` and exit after `idle_linger`
+    /// without work.
+    pub fn new(name: &str, idle_linger: Duration) -> ThreadPool {
         let (sender, receiver) = crossbeam_channel::unbounded();
-        Pool {
+        ThreadPool {
             jobs: Mutex::new(Some(sender)),
             shared: Arc::new(Shared {
                 receiver,
@@ -58,13 +56,14 @@ impl Pool {
                 all_done: Condvar::new(),
                 next_id: AtomicUsize::new(0),
                 name: name.to_string(),
+                idle_linger,
             }),
         }
     }
 
     /// Runs `job` on an idle thread, or on a new one if none is idle. Returns false once the
     /// pool is shut down.
-    pub(crate) fn execute(&self, job: impl FnOnce() + Send + 'static) -> bool {
+    pub fn execute(&self, job: impl FnOnce() + Send + 'static) -> bool {
         let jobs = self.jobs.lock();
         let Some(sender) = jobs.as_ref() else {
             return false;
@@ -75,26 +74,32 @@ impl Pool {
         sender.send(Box::new(job)).is_ok()
     }
 
-    /// Stops the pool: idle threads exit at once, running handlers get [`SHUTDOWN_GRACE`] to
-    /// return, and every thread that exits in time is joined.
-    pub(crate) fn shutdown(&self) {
+    /// Stops the pool: idle threads exit at once and running jobs are waited for, for at most
+    /// `grace` if given. Every thread that has exited by then is joined; the others are left
+    /// to finish their job on their own. Later `execute` calls do nothing.
+    pub fn shutdown(&self, grace: Option<Duration>) {
         drop(self.jobs.lock().take());
-        let deadline = Instant::now() + SHUTDOWN_GRACE;
+        let deadline = grace.map(|grace| Instant::now() + grace);
         let mut live = self.shared.live.lock();
         while *live > 0 {
-            if self
-                .shared
-                .all_done
-                .wait_until(&mut live, deadline)
-                .timed_out()
-            {
-                log::warn!(
-                    target: "labrpc",
-                    "{}: {} handler(s) still running at shutdown; not waiting for them",
-                    self.shared.name,
-                    *live
-                );
-                break;
+            match deadline {
+                None => self.shared.all_done.wait(&mut live),
+                Some(deadline) => {
+                    if self
+                        .shared
+                        .all_done
+                        .wait_until(&mut live, deadline)
+                        .timed_out()
+                    {
+                        log::warn!(
+                            target: "labrpc",
+                            "{}: {} job(s) still running at shutdown; not waiting for them",
+                            self.shared.name,
+                            *live
+                        );
+                        break;
+                    }
+                }
             }
         }
         let finished: Vec<JoinHandle<()>> = {
@@ -108,7 +113,9 @@ impl Pool {
         };
         drop(live);
         for handle in finished {
-            let _ = handle.join();
+            if handle.join().is_err() {
+                log::error!(target: "labrpc", "{}: a pool thread panicked", self.shared.name);
+            }
         }
     }
 
@@ -117,7 +124,7 @@ impl Pool {
         let shared = Arc::clone(&self.shared);
         *self.shared.live.lock() += 1;
         let spawned = std::thread::Builder::new()
-            .name(format!("{}-handler-{id}", self.shared.name))
+            .name(format!("{}-{id}", self.shared.name))
             .spawn(move || shared.run(id));
         match spawned {
             Ok(handle) => {
@@ -125,7 +132,7 @@ impl Pool {
                 threads.retain(|_, handle| !handle.is_finished());
                 threads.insert(id, handle);
             }
-            Err(error) => panic!("labrpc cannot start a handler thread: {error}"),
+            Err(error) => panic!("{}: cannot start a thread: {error}", self.shared.name),
         }
     }
 }
@@ -143,7 +150,7 @@ impl Shared {
     /// A thread's loop: run jobs until the pool closes or the thread idles too long.
     fn run(self: Arc<Self>, id: usize) {
         loop {
-            match self.receiver.recv_timeout(IDLE_LINGER) {
+            match self.receiver.recv_timeout(self.idle_linger) {
                 Ok(job) => {
                     job();
                     self.idle.fetch_add(1, Ordering::AcqRel);
@@ -167,8 +174,41 @@ impl Shared {
     }
 }
 
-impl Drop for Pool {
-    fn drop(&mut self) {
-        self.shutdown();
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_jobs_concurrently_and_joins_on_shutdown() {
+        let pool = ThreadPool::new("test-pool", Duration::from_millis(500));
+        let (sender, receiver) = crossbeam_channel::unbounded();
+        let (release, released) = crossbeam_channel::bounded::<()>(0);
+        for i in 0..4 {
+            let sender = sender.clone();
+            let released = released.clone();
+            assert!(pool.execute(move || {
+                sender.send(i).unwrap();
+                let _ = released.recv();
+            }));
+        }
+        let mut started: Vec<i32> = (0..4).map(|_| receiver.recv().unwrap()).collect();
+        started.sort();
+        assert_eq!(started, [0, 1, 2, 3], "no job waits behind a blocked one");
+        drop(release);
+        pool.shutdown(None);
+        assert!(pool.shared.threads.lock().is_empty());
+        assert!(!pool.execute(|| panic!("runs after shutdown")));
+    }
+
+    #[test]
+    fn shutdown_with_grace_leaves_a_stuck_job_be() {
+        let pool = ThreadPool::new("test-pool", Duration::from_millis(500));
+        let (_hold, held) = crossbeam_channel::bounded::<()>(0);
+        pool.execute(move || {
+            let _ = held.recv_timeout(Duration::from_secs(5));
+        });
+        let started = Instant::now();
+        pool.shutdown(Some(Duration::from_millis(50)));
+        assert!(started.elapsed() < Duration::from_secs(1));
     }
 }

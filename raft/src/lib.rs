@@ -41,7 +41,7 @@
 //! - [`log`] — the log with its snapshot offset.
 //! - [`persist`] — `Persister` and the encoding of the hard state.
 //! - [`rpc`] — the RPC types and the labrpc service.
-//! - `node`: the `Raft` handle and its threads; `pool`: the call threads.
+//! - `node`: the `Raft` handle and its threads (outgoing calls run on a `labrpc::ThreadPool`).
 
 #![warn(missing_docs)]
 
@@ -50,7 +50,6 @@ pub mod election;
 pub mod log;
 mod node;
 pub mod persist;
-mod pool;
 pub mod prevote;
 pub mod replication;
 pub mod rpc;

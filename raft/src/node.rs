@@ -15,14 +15,14 @@
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
+use labrpc::ThreadPool;
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use crate::apply::{ApplyMsg, MAX_APPLY_BATCH};
 use crate::persist::Persister;
-use crate::pool::CallPool;
 use crate::replication::{NextStep, Outgoing};
 use crate::rpc::{
     AppendEntriesArgs, AppendEntriesReply, InstallSnapshotArgs, InstallSnapshotReply, RaftClient,
@@ -30,6 +30,10 @@ use crate::rpc::{
 };
 use crate::state::{RaftState, Role, ELECTION_TIMEOUT_MIN};
 use crate::Error;
+
+/// How long an idle call thread waits for another call before it exits: a few heartbeat
+/// intervals, so steady traffic reuses threads while an idle peer keeps none.
+const CALL_THREAD_LINGER: Duration = Duration::from_millis(500);
 
 /// One Raft peer. Clones are handles to the same peer.
 #[derive(Clone)]
@@ -48,7 +52,9 @@ struct Node {
     wake_applier: Condvar,
     /// Typed clients to every peer, by index (this peer's own is never used).
     peers: Vec<RaftClient>,
-    calls: CallPool,
+    /// Runs outgoing calls, so the ticker and replicators never block on one: a call to an
+    /// unreachable peer can take 7 s.
+    calls: ThreadPool,
     threads: Mutex<Vec<JoinHandle<()>>>,
     /// Dropped by `kill`, so an applier blocked on a full apply channel gives up.
     stop_applier: Mutex<Option<Sender<()>>>,
@@ -77,7 +83,7 @@ impl Raft {
             wake_ticker: Condvar::new(),
             wake_applier: Condvar::new(),
             peers: peers.into_iter().map(RaftClient::new).collect(),
-            calls: CallPool::new(format!("raft-S{me}-call")),
+            calls: ThreadPool::new(&format!("raft-S{me}-call"), CALL_THREAD_LINGER),
             threads: Mutex::new(Vec::new()),
             stop_applier: Mutex::new(Some(stop_applier)),
         });
@@ -137,7 +143,8 @@ impl Raft {
                 log::error!(target: "raft", "a Raft thread panicked");
             }
         }
-        self.node.calls.shutdown();
+        // Joins every call thread; their calls end at once when the tester deleted our ends.
+        self.node.calls.shutdown(None);
     }
 }
 
