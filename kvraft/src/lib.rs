@@ -16,14 +16,17 @@
 //! # Layout
 //!
 //! - [`rpc`]: arguments, replies, the log's `Command`, `KvError`, and the service.
+//! - [`rsm`]: the replicated state machine: submit a command through Raft, apply what
+//!   commits, snapshot near `maxraftstate`. shardkv builds on it too.
 //! - [`store`]: the state machine (map + duplicate table) and its snapshots.
-//! - `server`: `KvServer`: handlers that submit to Raft, and the applier.
+//! - `server`: `KvServer`: the handlers, over an `Rsm<Store>`.
 //! - `client`: `Clerk`.
 
 #![warn(missing_docs)]
 
 mod client;
 pub mod rpc;
+pub mod rsm;
 mod server;
 pub mod store;
 

@@ -58,6 +58,15 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// The key the operation works on.
+    pub fn key(&self) -> &str {
+        match self {
+            Op::Get { key } | Op::Put { key, .. } | Op::Append { key, .. } => key,
+        }
+    }
+}
+
 /// One entry of the Raft log: an operation and who asked for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Command {

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::rpc::{Command, KvError, KvResult, Op};
+use crate::rsm::StateMachine;
 
 /// The key/value map plus the duplicate table; what a snapshot holds.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +78,23 @@ impl Store {
                 bytes.len()
             )
         })
+    }
+}
+
+impl StateMachine for Store {
+    type Command = Command;
+    type Output = KvResult<String>;
+
+    fn apply(&mut self, command: Command) -> KvResult<String> {
+        Store::apply(self, &command)
+    }
+
+    fn to_snapshot(&self) -> Vec<u8> {
+        Store::to_snapshot(self)
+    }
+
+    fn restore(&mut self, snapshot: &[u8]) {
+        *self = Store::from_snapshot(snapshot);
     }
 }
 

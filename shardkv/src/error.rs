@@ -62,5 +62,17 @@ pub enum Error {
     NetworkClosed,
 }
 
+impl From<kvraft::KvError> for Error {
+    /// The replicated state machine's refusals, which both crates share.
+    fn from(error: kvraft::KvError) -> Error {
+        match error {
+            kvraft::KvError::WrongLeader => Error::WrongLeader,
+            kvraft::KvError::NoKey => Error::NoKey,
+            kvraft::KvError::Timeout => Error::Timeout,
+            kvraft::KvError::ShuttingDown => Error::ShuttingDown,
+        }
+    }
+}
+
 /// The result of a request.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -31,9 +31,10 @@
 //!
 //! - [`config`]: `Config`, `NSHARDS`, `key_to_shard`.
 //! - [`error`]: `Error`, the one error type of the crate.
-//! - [`request`]: `RequestId` and the `DuplicateTable` of exactly-once writes.
-//! - [`rsm`]: the replicated state machine both services are built on: submit a command,
-//!   wait for Raft to apply it, snapshot near `maxraftstate`.
+//! - [`request`]: the `DuplicateTable` of exactly-once writes (request ids are kvraft's).
+//!
+//! Both services run on kvraft's replicated state machine (`kvraft::rsm`): submit a command,
+//! wait for Raft to apply it, snapshot near `maxraftstate`.
 //! - [`ctrler`]: the shard controller: rebalancing, state machine, server and clerk.
 //! - [`kv`]: the sharded key/value service: shards, state machine, server, migration
 //!   threads and clerk.
@@ -45,7 +46,6 @@ pub mod ctrler;
 pub mod error;
 pub mod kv;
 pub mod request;
-pub mod rsm;
 
 pub use config::{key_to_shard, Config, Gid, NSHARDS};
 pub use error::{Error, Result};

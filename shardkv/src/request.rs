@@ -7,14 +7,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-/// A clerk's random id and the number of one of its requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RequestId {
-    /// The clerk's id, random per clerk.
-    pub client: u64,
-    /// The clerk's request number, from 1.
-    pub seq: u64,
-}
+/// A clerk's random id and the number of one of its requests (kvraft's, shared).
+pub use kvraft::rpc::RequestId;
 
 /// Per clerk, the highest request number applied.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
+use kvraft::rsm::Rsm;
 use labrpc::{ClientEnd, Service};
 use raft::Persister;
 
 use super::rpc::{CtrlerCommand, CtrlerHandler, CtrlerReply};
 use super::state::CtrlerState;
-use crate::rsm::Rsm;
+use crate::Error;
 
 /// One replica of the shard controller.
 pub struct CtrlerServer {
@@ -43,7 +44,7 @@ impl CtrlerServer {
 
     fn handle(&self, command: CtrlerCommand) -> CtrlerReply {
         CtrlerReply {
-            result: self.rsm.submit(command),
+            result: self.rsm.submit(command).map_err(Error::from),
         }
     }
 }

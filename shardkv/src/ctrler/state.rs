@@ -1,12 +1,12 @@
 //! The controller's state machine: the list of configurations and the duplicate table.
 
+use kvraft::rsm::StateMachine;
 use serde::{Deserialize, Serialize};
 
 use super::rebalance;
 use super::rpc::{CtrlerCommand, CtrlerOp};
 use crate::config::{Config, NSHARDS};
 use crate::request::DuplicateTable;
-use crate::rsm::StateMachine;
 
 /// Every configuration so far (index = number) and the duplicate table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,38 +10,8 @@ use crate::config::Config;
 
 use crate::request::RequestId;
 
-/// A key/value operation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Op {
-    /// Read the value of `key`.
-    Get {
-        /// The key.
-        key: String,
-    },
-    /// Set `key` to `value`.
-    Put {
-        /// The key.
-        key: String,
-        /// The new value.
-        value: String,
-    },
-    /// Append `value` to the value of `key` (which starts as `""`).
-    Append {
-        /// The key.
-        key: String,
-        /// What to append.
-        value: String,
-    },
-}
-
-impl Op {
-    /// The key the operation works on.
-    pub fn key(&self) -> &str {
-        match self {
-            Op::Get { key } | Op::Put { key, .. } | Op::Append { key, .. } => key,
-        }
-    }
-}
+/// A key/value operation: kvraft's, whose clerks and state machine shardkv extends.
+pub use kvraft::rpc::Op;
 
 /// One entry of a group's Raft log.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

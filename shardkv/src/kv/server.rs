@@ -9,6 +9,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use kvraft::rsm::Rsm;
 use labrpc::{ClientEnd, Service};
 use parking_lot::Mutex;
 use raft::Persister;
@@ -22,7 +23,6 @@ use super::MakeEnd;
 use crate::config::{key_to_shard, Gid};
 use crate::ctrler::CtrlerClerk;
 use crate::error::Error;
-use crate::rsm::Rsm;
 
 /// How often the leader asks the controller for the next configuration. The course asks
 /// for about every 100 ms; much slower makes clerks wait on stale groups.
@@ -265,7 +265,11 @@ impl ShardKvHandler for ShardKv {
             op: args.op,
         };
         ClientReply {
-            result: self.rsm.submit(command).and_then(|output| output),
+            result: self
+                .rsm
+                .submit(command)
+                .map_err(Error::from)
+                .and_then(|output| output),
         }
     }
 
@@ -292,7 +296,11 @@ impl ShardKvHandler for ShardKv {
             shards: args.shards,
         };
         DeleteReply {
-            result: self.rsm.submit(command).and_then(|output| output.map(drop)),
+            result: self
+                .rsm
+                .submit(command)
+                .map_err(Error::from)
+                .and_then(|output| output.map(drop)),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use kvraft::rsm::StateMachine;
 use serde::{Deserialize, Serialize};
 
 use super::rpc::{Command, Op};
@@ -13,7 +14,6 @@ use super::shard::{Shard, ShardData, ShardStatus};
 use crate::config::{key_to_shard, Config, Gid, NSHARDS};
 use crate::error::{Error, Result};
 use crate::request::RequestId;
-use crate::rsm::StateMachine;
 
 /// The shards of one group and the configurations it is between.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,4 +1,5 @@
-//! The replicated state machine both services are built on.
+//! The replicated state machine a service is built on (kvraft's server, and shardkv's
+//! controller and replica groups).
 //!
 //! A handler [`submit`](Rsm::submit)s a command: Raft appends it, the applier thread applies
 //! whatever Raft commits, in order, to the [`StateMachine`], and wakes the handler waiting
@@ -22,7 +23,7 @@ use raft::{ApplyMsg, Persister, Raft};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::rpc::{KvError, KvResult};
 
 /// How long a handler waits for its command to be applied before telling its caller to try
 /// elsewhere. A healthy leader applies in milliseconds; this leaves room for an election,
@@ -159,20 +160,21 @@ impl<S: StateMachine> Rsm<S> {
     }
 
     /// Submits `command` through Raft and waits until it is applied (its output), leadership
-    /// is lost ([`Error::WrongLeader`]) or the timeout passes ([`Error::Timeout`]).
-    pub fn submit(&self, command: S::Command) -> Result<S::Output> {
+    /// is lost ([`KvError::WrongLeader`]) or the timeout passes ([`KvError::Timeout`]).
+    // lab:solution 4A
+    pub fn submit(&self, command: S::Command) -> KvResult<S::Output> {
         let (reply_sender, reply_receiver) = crossbeam_channel::bounded(1);
         let term = {
             let mut state = self.state.lock();
             if state.killed {
-                return Err(Error::ShuttingDown);
+                return Err(KvError::ShuttingDown);
             }
             let description = format!("{command:?}");
             let (index, term) = self
                 .raft
                 .start(labcodec::encode(&command))
-                .map_err(|_| Error::WrongLeader)?;
-            log::debug!(target: "shardkv", "S{} T{term} submit: {:.80} at {index}", self.label, description);
+                .map_err(|_| KvError::WrongLeader)?;
+            log::debug!(target: "rsm", "S{} T{term} client: {:.80} at {index}", self.label, description);
             let waiter = Waiter {
                 term,
                 reply: reply_sender,
@@ -183,21 +185,22 @@ impl<S: StateMachine> Rsm<S> {
         self.wait_for_apply(&reply_receiver, term)
     }
 
-    fn wait_for_apply(&self, receiver: &Receiver<S::Output>, term: u64) -> Result<S::Output> {
+    // lab:solution 4A
+    fn wait_for_apply(&self, receiver: &Receiver<S::Output>, term: u64) -> KvResult<S::Output> {
         let deadline = Instant::now() + APPLY_TIMEOUT;
         loop {
             match receiver.recv_timeout(LEADERSHIP_CHECK_INTERVAL) {
                 Ok(output) => return Ok(output),
                 // Shutting down, or another command took our index.
-                Err(RecvTimeoutError::Disconnected) => return Err(Error::WrongLeader),
+                Err(RecvTimeoutError::Disconnected) => return Err(KvError::WrongLeader),
                 Err(RecvTimeoutError::Timeout) => {}
             }
             let (current_term, is_leader) = self.raft.state();
             if current_term != term || !is_leader {
-                return Err(Error::WrongLeader);
+                return Err(KvError::WrongLeader);
             }
             if Instant::now() >= deadline {
-                return Err(Error::Timeout);
+                return Err(KvError::Timeout);
             }
         }
     }
@@ -229,7 +232,7 @@ impl<S: StateMachine> Rsm<S> {
                 if index <= state.last_applied {
                     return;
                 }
-                log::debug!(target: "shardkv", "S{} snapshot: installing snapshot at {index}", self.label);
+                log::debug!(target: "rsm", "S{} snapshot: installing snapshot at {index}", self.label);
                 state.machine.restore(&snapshot);
                 state.last_applied = index;
                 // Commands waited on at or below the snapshot were settled without us.
@@ -240,6 +243,7 @@ impl<S: StateMachine> Rsm<S> {
         }
     }
 
+    // lab:solution 4A
     fn apply_command(&self, state: &mut Shared<S>, index: u64, term: u64, bytes: &[u8]) {
         if index <= state.last_applied {
             return;
@@ -259,6 +263,7 @@ impl<S: StateMachine> Rsm<S> {
     }
 
     /// Hands Raft a snapshot when its persisted state nears the limit.
+    // lab:solution 4B
     fn maybe_snapshot(&self, state: &Shared<S>, index: u64) {
         let Some(limit) = self.max_raft_state else {
             return;
