@@ -3,7 +3,7 @@
 use crate::error::Result;
 use crate::history::{Event, Operation};
 use crate::model::Model;
-use crate::schedule::{run_jobs, Job, Limits};
+use crate::schedule::{run_jobs, Job, Limits, RunReport};
 use crate::search::Search;
 use crate::view::{view_events, view_operations, HistoryView};
 use std::time::{Duration, Instant};
@@ -51,21 +51,76 @@ pub struct PartitionInfo {
     pub blocked: Option<usize>,
 }
 
+/// Why a check gave up with [`Verdict::Unknown`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inconclusive {
+    /// The timeout passed first.
+    TimedOut {
+        /// The timeout the check had.
+        timeout: Duration,
+    },
+    /// The search's memory grew past the bound.
+    MemoryLimit {
+        /// The bound the check had, in bytes.
+        limit_bytes: usize,
+        /// What the search held when it stopped, in bytes.
+        reached_bytes: usize,
+    },
+}
+
+impl std::fmt::Display for Inconclusive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Inconclusive::TimedOut { timeout } => write!(
+                f,
+                "the check timed out after {:.1} s; a longer timeout may decide it",
+                timeout.as_secs_f64()
+            ),
+            Inconclusive::MemoryLimit {
+                limit_bytes,
+                reached_bytes,
+            } => write!(
+                f,
+                "the search reached {} MiB of memory, past its bound of {} MiB; \
+                 a larger bound or a shorter history may decide it",
+                reached_bytes >> 20,
+                limit_bytes >> 20
+            ),
+        }
+    }
+}
+
 /// The result of a check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckResult {
     /// The verdict.
     pub verdict: Verdict,
+    /// Why the verdict is Unknown; `None` for the other verdicts.
+    pub inconclusive: Option<Inconclusive>,
     /// One entry per partition, in the model's partition order.
     pub partitions: Vec<PartitionInfo>,
     /// How long the check took.
     pub elapsed: Duration,
+    /// The most memory the search held at once, in bytes (an estimate that counts what the
+    /// memory bound counts: memo entries, states and boundary trails).
+    pub peak_memory_bytes: usize,
 }
 
 impl CheckResult {
     /// Whether the verdict is Linearizable.
     pub fn is_linearizable(&self) -> bool {
         self.verdict == Verdict::Linearizable
+    }
+
+    /// The verdict in words, with the reason when it is Unknown: `linearizable`,
+    /// `not linearizable`, or `unknown: the check timed out after 1.0 s; ...`.
+    pub fn describe(&self) -> String {
+        match (self.verdict, self.inconclusive) {
+            (Verdict::Linearizable, _) => "linearizable".to_string(),
+            (Verdict::Illegal, _) => "not linearizable".to_string(),
+            (Verdict::Unknown, Some(reason)) => format!("unknown: {reason}"),
+            (Verdict::Unknown, None) => "unknown".to_string(),
+        }
     }
 }
 
@@ -160,11 +215,33 @@ impl Checker {
                 }
             })
             .collect();
-        let partitions = run_jobs(jobs, limits);
+        let report = run_jobs(jobs, limits);
+        let verdict = verdict_of(&report.partitions);
+        let inconclusive = match verdict {
+            Verdict::Unknown => Some(self.reason_for_unknown(&report)),
+            _ => None,
+        };
         CheckResult {
-            verdict: verdict_of(&partitions),
-            partitions,
+            verdict,
+            inconclusive,
+            partitions: report.partitions,
             elapsed: started.elapsed(),
+            peak_memory_bytes: report.peak_memory_bytes,
+        }
+    }
+
+    /// Why an Unknown run stopped: the memory bound if any partition says so, else the time.
+    fn reason_for_unknown(&self, report: &RunReport) -> Inconclusive {
+        let memory = report
+            .partitions
+            .iter()
+            .any(|partition| partition.status == PartitionStatus::MemoryLimit);
+        match (memory, self.timeout) {
+            (true, _) | (false, None) => Inconclusive::MemoryLimit {
+                limit_bytes: self.memory_limit,
+                reached_bytes: report.peak_memory_bytes,
+            },
+            (false, Some(timeout)) => Inconclusive::TimedOut { timeout },
         }
     }
 }

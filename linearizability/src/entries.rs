@@ -11,6 +11,9 @@ pub(crate) struct EntryList {
     matching_return: Vec<u32>,
     /// The operation (local index) each node belongs to.
     operation: Vec<u32>,
+    /// Scratch space for `rebuild`, kept to save allocations.
+    entries: Vec<(Time, bool, u32)>,
+    return_node: Vec<u32>,
 }
 
 /// Index of the head sentinel.
@@ -21,36 +24,54 @@ impl EntryList {
     /// Builds the list from each operation's `(call, ret)` times: entries sorted by time,
     /// calls before returns when times tie (the closed-interval rule).
     pub fn new(times: &[(Time, Time)]) -> Self {
-        let mut entries: Vec<(Time, bool, u32)> = Vec::with_capacity(times.len() * 2);
-        for (op, &(call, ret)) in times.iter().enumerate() {
+        let mut list = EntryList {
+            next: Vec::new(),
+            prev: Vec::new(),
+            matching_return: Vec::new(),
+            operation: Vec::new(),
+            entries: Vec::new(),
+            return_node: Vec::new(),
+        };
+        list.rebuild(times.iter().copied());
+        list
+    }
+
+    /// Rebuilds the list for other times, reusing its buffers.
+    pub fn rebuild(&mut self, times: impl Iterator<Item = (Time, Time)>) {
+        let entries = &mut self.entries;
+        entries.clear();
+        for (op, (call, ret)) in times.enumerate() {
             entries.push((call, false, op as u32));
             entries.push((ret, true, op as u32));
         }
         // `false < true`: calls sort before returns at equal times.
-        entries.sort_by_key(|&(time, is_return, op)| (time, is_return, op));
+        entries.sort_unstable();
         let nodes = entries.len() + 2;
         let tail = (nodes - 1) as u32;
-        let mut list = EntryList {
-            next: (1..=nodes as u32).collect(),
-            prev: (0..nodes as u32).map(|n| n.wrapping_sub(1)).collect(),
-            matching_return: vec![NOT_A_CALL; nodes],
-            operation: vec![0; nodes],
-        };
-        list.next[tail as usize] = tail;
-        let mut return_node = vec![0u32; times.len()];
+        self.next.clear();
+        self.next.extend(1..=nodes as u32);
+        self.next[tail as usize] = tail;
+        self.prev.clear();
+        self.prev
+            .extend((0..nodes as u32).map(|n| n.wrapping_sub(1)));
+        self.matching_return.clear();
+        self.matching_return.resize(nodes, NOT_A_CALL);
+        self.operation.clear();
+        self.operation.resize(nodes, 0);
+        self.return_node.clear();
+        self.return_node.resize(entries.len() / 2, 0);
         for (position, &(_, is_return, op)) in entries.iter().enumerate() {
             let node = position + 1;
-            list.operation[node] = op;
+            self.operation[node] = op;
             if is_return {
-                return_node[op as usize] = node as u32;
+                self.return_node[op as usize] = node as u32;
             }
         }
         for (position, &(_, is_return, op)) in entries.iter().enumerate() {
             if !is_return {
-                list.matching_return[position + 1] = return_node[op as usize];
+                self.matching_return[position + 1] = self.return_node[op as usize];
             }
         }
-        list
     }
 
     /// The first node after the head.
@@ -61,6 +82,22 @@ impl EntryList {
     /// Whether every operation has been lifted.
     pub fn is_empty(&self) -> bool {
         self.first() as usize == self.next.len() - 1
+    }
+
+    /// Appends the frontier to `out`: the call nodes before the first remaining return, then
+    /// that return (nothing when the list is empty). Within one list the frontier names the
+    /// set of lifted operations exactly: every operation called before that return and not
+    /// in the frontier has been lifted, and none called after it has. So it is a key for
+    /// that set whose length is the concurrency at that point, not the history's length.
+    pub fn frontier(&self, out: &mut Vec<u32>) {
+        let mut node = self.first();
+        while node as usize != self.next.len() - 1 {
+            out.push(node);
+            if !self.is_call(node) {
+                return;
+            }
+            node = self.next(node);
+        }
     }
 
     /// The node after `node`.

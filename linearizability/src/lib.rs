@@ -46,11 +46,19 @@
 //! # How the search works
 //!
 //! The model may split the history into independent partitions (P-compositionality, Horn &
-//! Kroening); the key/value model splits by key. Each partition is searched with Wing & Gong's
-//! algorithm and Lowe's memoization over (bitset of linearized operations, state), on a doubly
-//! linked list of call and return entries. Searches run in time slices on one thread per core,
-//! so every partition makes progress from the start; the first Illegal partition stops the
-//! others, and the deadline is checked inside the loop.
+//! Kroening); the key/value model splits by key. Each partition is cut further at quiescent
+//! points, where no operation is pending, into segments that are searched in order, each from
+//! the states the one before it can end in. Each segment is searched with Wing & Gong's
+//! algorithm and Lowe's memoization over (set of linearized operations, state), on a doubly
+//! linked list of call and return entries. A memo entry names its set by the frontier of that
+//! list (the operations pending at the first remaining return), so it costs the history's
+//! concurrency, not its length, and a segment's memo is freed when the segment is done: a
+//! long history needs the memory of its hardest stretch. Searches run in time slices on one
+//! thread per core, so every partition makes progress from the start; the first Illegal
+//! partition stops the others, and the deadline is checked inside the loop.
+//!
+//! Verdicts stay exact: memo entries are compared in full (frontier and state), never by a
+//! hash alone, so no collision can prune a configuration that was not explored.
 //!
 //! # Layout
 //!
@@ -58,17 +66,19 @@
 //! - [`model`]: the `Model` trait and key-based partition helpers.
 //! - [`models`]: key/value (by key, and as one map) and compare-and-swap register models.
 //! - `check`: `Checker`, `check_operations`, `check_events`, `Verdict`, `CheckResult`.
-//! - `view`, `entries`, `bitset`, `memo`, `search`, `schedule`: the search and its scheduler.
+//! - `view`, `entries`, `set_hash`, `memo`, `segment`, `search`, `schedule`: the search and
+//!   its scheduler.
 //! - [`visualize`]: the HTML picture of a failed check.
 //! - [`formats`]: JSON, porcupine kv and Jepsen etcd history files (used by `lincheck`).
+//! - [`generate`]: generated key/value histories for benchmarks and tests.
 //! - [`error`]: the crate's error type.
 #![warn(missing_docs)]
 
-mod bitset;
 mod check;
 mod entries;
 pub mod error;
 pub mod formats;
+pub mod generate;
 mod hashing;
 pub mod history;
 mod memo;
@@ -76,12 +86,14 @@ pub mod model;
 pub mod models;
 mod schedule;
 mod search;
+mod segment;
+mod set_hash;
 mod view;
 pub mod visualize;
 
 pub use check::{
-    check_events, check_operations, CheckResult, Checker, PartitionInfo, PartitionStatus, Verdict,
-    DEFAULT_MEMORY_LIMIT,
+    check_events, check_operations, CheckResult, Checker, Inconclusive, PartitionInfo,
+    PartitionStatus, Verdict, DEFAULT_MEMORY_LIMIT,
 };
 pub use error::{Error, Result};
 pub use history::{Event, IntoTime, Operation, Time};

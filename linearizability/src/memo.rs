@@ -1,20 +1,28 @@
 //! Lowe's memoization: the (linearized set, state) configurations already explored.
+//!
+//! A configuration's set of linearized operations is stored as its frontier in the segment's
+//! entry list (see [`crate::entries::EntryList::frontier`]): as many words as operations were
+//! pending there, so an entry costs the concurrency of the history, not its length.
 
 use crate::hashing::{mix64, BuildIdentity};
 use std::collections::HashMap;
 
-/// Per entry beyond its bitset and state: its chain link and its share of the hash table.
-const ENTRY_OVERHEAD_BYTES: usize = 4 + 16;
+/// Per entry beyond its frontier and state: where its frontier starts, its chain link, and
+/// its share of the hash table (a slot of key and head, at most half full).
+const ENTRY_OVERHEAD_BYTES: usize = 8 + 4 + 24;
+
+/// A memo cleared while holding more than this gives its buffers back.
+const KEEP_BUFFERS_BYTES: usize = 1 << 20;
 
 /// Marks the end of a bucket's chain.
 const END: u32 = u32::MAX;
 
-/// A set of (bitset, state) pairs stored flat: bitsets in one arena, states in another,
-/// buckets as chains of indices, so an entry costs its bitset words, its state and 8 bytes.
+/// A set of (frontier, state) pairs stored flat: frontiers in one arena, states in another,
+/// buckets as chains of indices.
 pub(crate) struct Memo<S> {
-    /// Words per bitset.
-    stride: usize,
-    bitsets: Vec<u64>,
+    /// Every frontier, back to back; entry `i`'s is `frontiers[starts[i]..starts[i + 1]]`.
+    frontiers: Vec<u32>,
+    starts: Vec<usize>,
     states: Vec<S>,
     /// Next entry in the same bucket.
     chain: Vec<u32>,
@@ -24,12 +32,12 @@ pub(crate) struct Memo<S> {
     bytes: usize,
 }
 
-impl<S: Eq> Memo<S> {
-    /// An empty memo for bitsets of `stride` words.
-    pub fn new(stride: usize) -> Self {
+impl<S: Eq + Clone> Memo<S> {
+    /// An empty memo.
+    pub fn new() -> Self {
         Memo {
-            stride,
-            bitsets: Vec::new(),
+            frontiers: Vec::new(),
+            starts: vec![0],
             states: Vec::new(),
             chain: Vec::new(),
             heads: HashMap::default(),
@@ -38,36 +46,48 @@ impl<S: Eq> Memo<S> {
     }
 
     /// Records the configuration unless already present; returns whether it was new.
-    /// `bitset_hash` and `state_hash` must be the hashes of `bitset` and `state`.
+    /// `set_hash` and `state_hash` must be hashes of the linearized set and of `state`.
     pub fn insert_if_new(
         &mut self,
-        bitset: &[u64],
-        bitset_hash: u64,
+        frontier: &[u32],
+        set_hash: u64,
         state: &S,
         state_hash: u64,
         state_bytes: impl FnOnce(&S) -> usize,
-    ) -> bool
-    where
-        S: Clone,
-    {
-        let key = mix64(bitset_hash ^ state_hash.rotate_left(29));
+    ) -> bool {
+        let key = mix64(set_hash ^ state_hash.rotate_left(29));
         let next = self.states.len() as u32;
         let head = self.heads.entry(key).or_insert(END);
         let mut index = *head;
         while index != END {
             let at = index as usize;
-            let stored = &self.bitsets[at * self.stride..(at + 1) * self.stride];
-            if &self.states[at] == state && stored == bitset {
+            let stored = &self.frontiers[self.starts[at]..self.starts[at + 1]];
+            if stored == frontier && &self.states[at] == state {
                 return false;
             }
             index = self.chain[at];
         }
         self.chain.push(*head);
         *head = next;
-        self.bitsets.extend_from_slice(bitset);
+        self.frontiers.extend_from_slice(frontier);
+        self.starts.push(self.frontiers.len());
         self.states.push(state.clone());
-        self.bytes += self.stride * 8 + ENTRY_OVERHEAD_BYTES + state_bytes(state);
+        self.bytes += frontier.len() * 4 + ENTRY_OVERHEAD_BYTES + state_bytes(state);
         true
+    }
+
+    /// Forgets every entry, keeping the buffers unless they are large.
+    pub fn clear(&mut self) {
+        if self.bytes > KEEP_BUFFERS_BYTES {
+            *self = Memo::new();
+            return;
+        }
+        self.frontiers.clear();
+        self.starts.truncate(1);
+        self.states.clear();
+        self.chain.clear();
+        self.heads.clear();
+        self.bytes = 0;
     }
 
     /// Approximate bytes held: entries, chain links and the hash table.

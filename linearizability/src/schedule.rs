@@ -82,12 +82,21 @@ struct Shared<'a, 'h, M: Model> {
     queue: Mutex<BinaryHeap<Queued<'a, 'h, M>>>,
     results: Mutex<Vec<Option<PartitionInfo>>>,
     stop: AtomicU8,
-    memo_bytes: AtomicUsize,
+    /// Bytes the searches hold now, and the most they held at once.
+    memory_bytes: AtomicUsize,
+    peak_memory_bytes: AtomicUsize,
     limits: Limits,
 }
 
+/// What a run found, beside each partition's result.
+pub(crate) struct RunReport {
+    pub partitions: Vec<PartitionInfo>,
+    /// The most bytes the searches held at once.
+    pub peak_memory_bytes: usize,
+}
+
 /// Runs every job to an outcome; results come back in the jobs' order.
-pub(crate) fn run_jobs<M: Model>(jobs: Vec<Job<'_, '_, M>>, limits: Limits) -> Vec<PartitionInfo> {
+pub(crate) fn run_jobs<M: Model>(jobs: Vec<Job<'_, '_, M>>, limits: Limits) -> RunReport {
     let count = jobs.len();
     let queue = jobs
         .into_iter()
@@ -103,7 +112,8 @@ pub(crate) fn run_jobs<M: Model>(jobs: Vec<Job<'_, '_, M>>, limits: Limits) -> V
         queue: Mutex::new(queue),
         results: Mutex::new((0..count).map(|_| None).collect()),
         stop: AtomicU8::new(RUNNING),
-        memo_bytes: AtomicUsize::new(0),
+        memory_bytes: AtomicUsize::new(0),
+        peak_memory_bytes: AtomicUsize::new(0),
         limits,
     };
     // Most histories take well under a millisecond: try alone first, and only then pay for
@@ -119,14 +129,18 @@ pub(crate) fn run_jobs<M: Model>(jobs: Vec<Job<'_, '_, M>>, limits: Limits) -> V
     } else {
         work(&shared, None);
     }
+    let peak_memory_bytes = shared.peak_memory_bytes.load(Ordering::Relaxed);
     let results = shared
         .results
         .into_inner()
         .unwrap_or_else(|e| e.into_inner());
-    results
-        .into_iter()
-        .map(|info| info.expect("every job leaves a result"))
-        .collect()
+    RunReport {
+        partitions: results
+            .into_iter()
+            .map(|info| info.expect("every job leaves a result"))
+            .collect(),
+        peak_memory_bytes,
+    }
 }
 
 /// One worker: take a job, run a slice, requeue or record it; stop when the queue is empty
@@ -149,8 +163,8 @@ fn work<M: Model>(shared: &Shared<'_, '_, M>, until: Option<Instant>) {
             None => lock(&shared.queue).push(queued),
             Some(status) => {
                 shared
-                    .memo_bytes
-                    .fetch_sub(job.search.memo_bytes(), Ordering::Relaxed);
+                    .memory_bytes
+                    .fetch_sub(job.search.memory_bytes(), Ordering::Relaxed);
                 lock(&shared.results)[slot] = Some(finish(queued.job, status));
             }
         }
@@ -167,10 +181,9 @@ fn run_slice<M: Model>(
         if let Some(status) = stopped_status(shared) {
             return Some(status);
         }
-        let memo_before = job.search.memo_bytes();
+        let before = job.search.memory_bytes();
         let progress = job.search.run(ITERATIONS_PER_CHECK);
-        let grown = job.search.memo_bytes() - memo_before;
-        let total = shared.memo_bytes.fetch_add(grown, Ordering::Relaxed) + grown;
+        let total = account(shared, before, job.search.memory_bytes());
         match progress {
             Progress::Linearizable => return Some(PartitionStatus::Linearizable),
             Progress::Illegal => {
@@ -194,6 +207,20 @@ fn run_slice<M: Model>(
         }
     }
     None
+}
+
+/// Moves the shared memory count from a job's `before` bytes to its `after` bytes, and
+/// returns the new total.
+fn account<M: Model>(shared: &Shared<'_, '_, M>, before: usize, after: usize) -> usize {
+    let total = if after >= before {
+        let grown = after - before;
+        shared.memory_bytes.fetch_add(grown, Ordering::Relaxed) + grown
+    } else {
+        let shrunk = before - after;
+        shared.memory_bytes.fetch_sub(shrunk, Ordering::Relaxed) - shrunk
+    };
+    shared.peak_memory_bytes.fetch_max(total, Ordering::Relaxed);
+    total
 }
 
 /// Whether this job must stop now, and with what status.
@@ -226,9 +253,9 @@ const BACKGROUND_FREE_BYTES: usize = 32 << 20;
 
 /// Turns a finished job into its public summary, in original operation indices.
 fn finish<M: Model>(mut job: Job<'_, '_, M>, status: PartitionStatus) -> PartitionInfo {
-    if job.search.memo_bytes() > BACKGROUND_FREE_BYTES {
-        let memo = job.search.take_memo();
-        std::thread::spawn(move || drop(memo));
+    if job.search.memory_bytes() > BACKGROUND_FREE_BYTES {
+        let memos = job.search.take_memos();
+        std::thread::spawn(move || drop(memos));
     }
     let (longest, blocked) = job.search.longest_prefix();
     let original = |local: &u32| job.operations[*local as usize];

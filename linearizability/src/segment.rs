@@ -1,0 +1,303 @@
+//! Wing & Gong's backtracking search, with Lowe's memoization, over one segment of a
+//! partition: the operations between two quiescent points.
+//!
+//! The search starts from one or more states (the states the previous segment can end in)
+//! and either stops at the first full linearization, or, for a segment that has more after
+//! it, finds every state the segment can end in. It runs in slices so a scheduler can
+//! interleave partitions, stop them, and enforce a deadline from inside the loop.
+
+use crate::entries::EntryList;
+use crate::hashing::fx_hash;
+use crate::memo::Memo;
+use crate::model::Model;
+use crate::set_hash::SetHash;
+use crate::view::OpView;
+
+/// What the search is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Goal {
+    /// Stop at the first full linearization (the partition's last segment).
+    AnyLinearization,
+    /// Find every state a full linearization can end in (a segment with more after it).
+    AllEndStates,
+}
+
+/// How a slice of search ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// The budget ran out; call `run` again.
+    Running,
+    /// Every operation of the segment is linearized: `state()` is where it ended and
+    /// `linearization()` the order. Call `run` again for more end states.
+    Linearized,
+    /// Nothing more from this start state.
+    Exhausted,
+}
+
+/// An operation linearized so far, and the state before it, for backtracking.
+struct Frame<S> {
+    call_node: u32,
+    state_before: S,
+}
+
+/// The search over one segment. Local operation `i` is `operations[i]`.
+pub(crate) struct SegmentSearch<'h, M: Model> {
+    goal: Goal,
+    operations: Vec<OpView<'h, M>>,
+    list: EntryList,
+    state: M::State,
+    linearized: SetHash,
+    stack: Vec<Frame<M::State>>,
+    /// Shared by every start state: a configuration's future does not depend on its past.
+    memo: Memo<M::State>,
+    cursor: u32,
+    /// Set after reporting an end state: the next `run` backtracks from it first.
+    at_end: bool,
+    /// Scratch space for frontiers.
+    frontier: Vec<u32>,
+    /// The longest linearizable prefix seen (local indices), for the picture.
+    longest: Vec<u32>,
+    /// The operation whose return stopped the longest prefix from growing.
+    blocked: Option<u32>,
+    /// Which start state the longest prefix began from (as numbered by `restart`).
+    longest_start: usize,
+    start: usize,
+}
+
+impl<'h, M: Model> SegmentSearch<'h, M> {
+    /// A search over `operations`; call `restart` before `run`.
+    pub fn new(goal: Goal, operations: Vec<OpView<'h, M>>, initial: M::State) -> Self {
+        let times: Vec<_> = operations.iter().map(|op| (op.call, op.ret)).collect();
+        let list = EntryList::new(&times);
+        SegmentSearch {
+            goal,
+            cursor: list.first(),
+            list,
+            state: initial,
+            linearized: SetHash::default(),
+            stack: Vec::new(),
+            memo: Memo::new(),
+            operations,
+            at_end: false,
+            frontier: Vec::new(),
+            longest: Vec::new(),
+            blocked: None,
+            longest_start: 0,
+            start: 0,
+        }
+    }
+
+    /// Turns this search into a new one over `operations` (as `new` would), reusing its
+    /// buffers: most segments are a few operations, and allocation would dominate them.
+    pub fn reset(&mut self, goal: Goal, operations: impl Iterator<Item = OpView<'h, M>>) {
+        self.goal = goal;
+        self.operations.clear();
+        self.operations.extend(operations);
+        self.list
+            .rebuild(self.operations.iter().map(|op| (op.call, op.ret)));
+        self.linearized = SetHash::default();
+        self.stack.clear();
+        self.memo.clear();
+        self.cursor = self.list.first();
+        self.at_end = false;
+        self.longest.clear();
+        self.blocked = None;
+        self.longest_start = 0;
+        self.start = 0;
+    }
+
+    /// Starts over from `state`, numbered `start` for [`Self::longest_prefix`]. The previous
+    /// start must have been run to `Exhausted`.
+    pub fn restart(&mut self, start: usize, state: M::State) {
+        debug_assert!(self.stack.is_empty(), "restart in the middle of a search");
+        self.start = start;
+        self.state = state;
+        self.at_end = false;
+        self.cursor = self.list.first();
+    }
+
+    /// Runs the search loop until it has news or `budget` (decremented as it goes) is spent.
+    pub fn run(&mut self, model: &M, budget: &mut usize) -> Step {
+        if std::mem::take(&mut self.at_end) && !self.backtrack() {
+            return Step::Exhausted;
+        }
+        while *budget > 0 {
+            *budget -= 1;
+            if self.list.is_empty() {
+                self.record_prefix(None);
+                self.at_end = self.goal == Goal::AllEndStates;
+                return Step::Linearized;
+            }
+            let node = self.cursor;
+            if self.list.is_call(node) {
+                self.try_linearize(model, node);
+            } else {
+                let blocked = self.list.operation(node) as u32;
+                self.record_prefix(Some(blocked));
+                if !self.backtrack() {
+                    return Step::Exhausted;
+                }
+            }
+        }
+        Step::Running
+    }
+
+    /// At a call entry: linearize the operation here if the model allows it and the
+    /// resulting configuration is new; otherwise move on to the next entry.
+    fn try_linearize(&mut self, model: &M, call_node: u32) {
+        let op = self.list.operation(call_node);
+        let view = &self.operations[op];
+        let Some(next_state) = model.step(&self.state, view.input, view.output) else {
+            self.cursor = self.list.next(call_node);
+            return;
+        };
+        self.linearized.toggle(op);
+        self.list.lift(call_node);
+        self.frontier.clear();
+        self.list.frontier(&mut self.frontier);
+        let is_new = self.memo.insert_if_new(
+            &self.frontier,
+            self.linearized.get(),
+            &next_state,
+            fx_hash(&next_state),
+            |state| model.state_bytes(state),
+        );
+        if !is_new {
+            self.list.unlift(call_node);
+            self.linearized.toggle(op);
+            self.cursor = self.list.next(call_node);
+            return;
+        }
+        let state_before = std::mem::replace(&mut self.state, next_state);
+        self.stack.push(Frame {
+            call_node,
+            state_before,
+        });
+        self.cursor = self.list.first();
+    }
+
+    /// Undoes the last choice and moves to the entry after it. Returns false when there is
+    /// nothing to undo.
+    fn backtrack(&mut self) -> bool {
+        let Some(frame) = self.stack.pop() else {
+            return false;
+        };
+        self.state = frame.state_before;
+        self.linearized.toggle(self.list.operation(frame.call_node));
+        self.list.unlift(frame.call_node);
+        self.cursor = self.list.next(frame.call_node);
+        true
+    }
+
+    /// Keeps the current stack as the longest prefix if it beats the one recorded.
+    fn record_prefix(&mut self, blocked: Option<u32>) {
+        if self.stack.len() > self.longest.len()
+            || (self.longest.is_empty() && self.blocked.is_none())
+        {
+            self.longest.clear();
+            let list = &self.list;
+            self.longest.extend(
+                self.stack
+                    .iter()
+                    .map(|frame| list.operation(frame.call_node) as u32),
+            );
+            self.blocked = blocked;
+            self.longest_start = self.start;
+        }
+    }
+
+    /// The state the search is in: after `Linearized`, the segment's end state.
+    pub fn state(&self) -> &M::State {
+        &self.state
+    }
+
+    /// The operations linearized so far, in order (local indices).
+    pub fn linearization(&self) -> impl Iterator<Item = u32> + '_ {
+        self.stack
+            .iter()
+            .map(|frame| self.list.operation(frame.call_node) as u32)
+    }
+
+    /// The longest linearizable prefix found (local indices), the start state it began
+    /// from, and the operation that could not be linearized after it.
+    pub fn longest_prefix(&self) -> (&[u32], usize, Option<u32>) {
+        (&self.longest, self.longest_start, self.blocked)
+    }
+
+    /// Whether any prefix has been recorded yet.
+    pub fn has_prefix(&self) -> bool {
+        !self.longest.is_empty() || self.blocked.is_some()
+    }
+
+    /// Approximate bytes held by the memo.
+    pub fn memo_bytes(&self) -> usize {
+        self.memo.bytes()
+    }
+
+    /// Hands over the memo (leaving an empty one), so a caller can free it elsewhere.
+    pub fn take_memo(&mut self) -> Memo<M::State> {
+        std::mem::replace(&mut self.memo, Memo::new())
+    }
+}
+
+/// Splits operations into segments at quiescent points, where no operation is pending:
+/// every operation before the point returned before any after it was called. Takes
+/// `(call, return)` times; returns the operations' indices sorted by call, and the ranges of
+/// that order that form the segments. Intervals are closed, so touching ones stay together.
+pub(crate) fn quiescent_segments(
+    times: &[(crate::history::Time, crate::history::Time)],
+) -> (Vec<u32>, Vec<std::ops::Range<usize>>) {
+    let mut order: Vec<u32> = (0..times.len() as u32).collect();
+    order.sort_by_key(|&op| (times[op as usize].0, op));
+    let mut segments = Vec::new();
+    let mut start = 0;
+    let mut latest_return = None;
+    for (position, &op) in order.iter().enumerate() {
+        let (call, ret) = times[op as usize];
+        if latest_return.is_some_and(|latest| latest < call) {
+            segments.push(start..position);
+            start = position;
+        }
+        latest_return = Some(latest_return.map_or(ret, |latest: i64| latest.max(ret)));
+    }
+    if start < order.len() {
+        segments.push(start..order.len());
+    }
+    (order, segments)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quiescent_segments;
+
+    #[test]
+    fn segments_split_where_nothing_is_pending() {
+        // 0:[0,10] 1:[5,20] | 2:[21,30] | 3:[40,50] 4:[50,60] (touching: together)
+        let times = [(0, 10), (5, 20), (21, 30), (40, 50), (50, 60)];
+        let (order, segments) = quiescent_segments(&times);
+        assert_eq!(order, vec![0, 1, 2, 3, 4]);
+        assert_eq!(segments, vec![0..2, 2..3, 3..5]);
+    }
+
+    #[test]
+    fn a_long_operation_holds_a_segment_open() {
+        // 0 never returns, so nothing after its call can be cut off.
+        let times = [(0, i64::MAX), (1, 2), (3, 4), (5, 6)];
+        let (_, segments) = quiescent_segments(&times);
+        assert_eq!(segments, vec![0..4]);
+    }
+
+    #[test]
+    fn order_is_by_call_time() {
+        let times = [(30, 40), (0, 10), (15, 20)];
+        let (order, segments) = quiescent_segments(&times);
+        assert_eq!(order, vec![1, 2, 0]);
+        assert_eq!(segments, vec![0..1, 1..2, 2..3]);
+    }
+
+    #[test]
+    fn no_operations_no_segments() {
+        let (order, segments) = quiescent_segments(&[]);
+        assert!(order.is_empty() && segments.is_empty());
+    }
+}
