@@ -4,13 +4,18 @@
 //!
 //! ```text
 //! cargo run --release -p kvraft --example demo -- [--servers 5] [--clients 8] [--seconds 30] [--seed N]
+//!     [--html FILE] [--picture-key KEY] [--picture-window FROM..TO] [--history FILE]
 //! ```
 //!
 //! Five servers run on the simulated network while clients read, write and append on a few
 //! keys. A scripted chaos schedule partitions the leader away, crashes and restarts servers
 //! and turns the unreliable network on and off. A status line shows operations per second,
 //! the leader and its term, and the fault in force. At the end the whole history goes through
-//! the linearizability checker, and its picture is written beside the results.
+//! the linearizability checker. Its picture shows one key at a time (the busiest, or the one
+//! that failed, around the failure; `--picture-key` and `--picture-window` pick another
+//! part), and `--history` saves the whole history for `lincheck`.
+//!
+//! Exit status: 0 linearizable, 1 not linearizable, 2 the check gave up (it says why).
 
 #[path = "../tests/tester/mod.rs"]
 mod tester;
@@ -23,7 +28,10 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use linearizability::Verdict;
+use linearizability::formats::json;
+use linearizability::models::{KvInput, KvModel, KvOutput};
+use linearizability::visualize::{self, Focus};
+use linearizability::{CheckResult, Checker, Operation, Time, Verdict};
 use rand::Rng;
 use tester::Config;
 
@@ -46,6 +54,30 @@ struct Options {
     /// Where to write the history's picture.
     #[arg(long, default_value = "target/demo-history.html")]
     html: PathBuf,
+    /// Draw this key in the picture (default: the key that failed, or else the busiest).
+    #[arg(long, value_name = "KEY")]
+    picture_key: Option<String>,
+    /// Draw only operations between these seconds since the start, e.g. `12..14.5`.
+    #[arg(long, value_name = "FROM..TO", value_parser = parse_window)]
+    picture_window: Option<(f64, f64)>,
+    /// Also write the whole history here, in lincheck's JSON format
+    /// (`lincheck FILE --model kv` checks it again).
+    #[arg(long, value_name = "FILE")]
+    history: Option<PathBuf>,
+}
+
+/// Parses `FROM..TO` in seconds.
+fn parse_window(text: &str) -> Result<(f64, f64), String> {
+    let usage = || format!("'{text}' is not a window of seconds like 12..14.5");
+    let (from, to) = text.split_once("..").ok_or_else(usage)?;
+    let from: f64 = from.trim().parse().map_err(|_| usage())?;
+    let to: f64 = to.trim().parse().map_err(|_| usage())?;
+    if !(from.is_finite() && to.is_finite() && 0.0 <= from && from <= to) {
+        return Err(format!(
+            "the window {text} must run forward from 0 or later"
+        ));
+    }
+    Ok((from, to))
 }
 
 /// Keys the clients work on: few, so that they contend.
@@ -56,6 +88,10 @@ const FAULT_DURATION: Duration = Duration::from_secs(3);
 
 /// How long the linearizability check may take at the end.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The most operations the picture draws: enough to follow a few seconds of one key, few
+/// enough for a browser to draw at once.
+const PICTURE_OPERATIONS: usize = 2_000;
 
 /// One step of the chaos schedule.
 #[derive(Clone, Copy, Debug)]
@@ -136,7 +172,7 @@ fn main() {
         done.store(true, Ordering::Relaxed);
     });
     status.finish_and_clear();
-    report(&config, started, &options.html);
+    std::process::exit(report(&config, started, &options));
 }
 
 fn status_bar() -> ProgressBar {
@@ -226,7 +262,9 @@ fn run_client(config: &Config, client: usize, done: &AtomicBool) {
     }
 }
 
-fn report(config: &Config, started: Instant, html: &Path) {
+/// Prints the totals, checks the history, writes the picture (and the history if asked),
+/// and returns the exit status.
+fn report(config: &Config, started: Instant, options: &Options) -> i32 {
     let seconds = started.elapsed().as_secs_f64();
     let ops = config.op_count();
     println!(
@@ -235,28 +273,71 @@ fn report(config: &Config, started: Instant, html: &Path) {
         config.network.total_count(),
         config.network.total_bytes()
     );
+    let history = config.history();
+    if let Some(path) = &options.history {
+        match save_history(&history, path) {
+            Ok(()) => println!(
+                "history written to {} (check it again: cargo run --release -p linearizability \
+                 --bin lincheck -- {} --model kv)",
+                path.display(),
+                path.display()
+            ),
+            Err(error) => eprintln!("cannot write the history to {}: {error}", path.display()),
+        }
+    }
     println!(
         "checking {} operations for linearizability...",
-        config.history_len()
+        history.len()
     );
-    if let Some(parent) = html.parent() {
+    let result = Checker::new()
+        .timeout(Some(CHECK_TIMEOUT))
+        .check_operations(&KvModel, &history);
+    println!(
+        "verdict: {} (checked in {:.2?}, {} keys, search memory at most {:.1} MiB)",
+        result.describe().to_uppercase(),
+        result.elapsed,
+        result.partitions.len(),
+        result.peak_memory_bytes as f64 / f64::from(1 << 20)
+    );
+    draw(&history, &result, options);
+    match result.verdict {
+        Verdict::Linearizable => 0,
+        Verdict::Illegal => 1,
+        Verdict::Unknown => 2,
+    }
+}
+
+/// Writes the picture of the part of the history the options choose, and says what it shows.
+fn draw(history: &[Operation<KvInput, KvOutput>], result: &CheckResult, options: &Options) {
+    let seconds_to_time = |seconds: f64| (seconds * 1e9) as Time;
+    let focus = Focus {
+        partition: options.picture_key.clone(),
+        window: options
+            .picture_window
+            .map(|(from, to)| (seconds_to_time(from), seconds_to_time(to))),
+        max_operations: Some(PICTURE_OPERATIONS),
+    };
+    if let Some(parent) = options.html.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
-    let check_started = Instant::now();
-    let (verdict, picture) = config.check_history(CHECK_TIMEOUT, Some(html.to_path_buf()));
-    let verdict_text = match verdict {
-        Verdict::Linearizable => "LINEARIZABLE",
-        Verdict::Illegal => "NOT LINEARIZABLE",
-        Verdict::Unknown => "UNKNOWN (the check timed out)",
-    };
-    println!(
-        "verdict: {verdict_text} (checked in {:.2?})",
-        check_started.elapsed()
-    );
-    if let Some(path) = picture {
-        println!("picture of the history: {}", path.display());
+    match visualize::write_html_focused(&KvModel, history, result, &focus, &options.html) {
+        Ok(shown) if shown.is_empty() => {
+            println!("picture of the history: {}", options.html.display())
+        }
+        Ok(shown) => println!(
+            "picture of the history: {}\n  showing {shown} (times in ns)\n  \
+             another part: --picture-key KEY (one of key0..key{}), --picture-window FROM..TO (seconds)",
+            options.html.display(),
+            KEYS - 1
+        ),
+        Err(error) => eprintln!("cannot write the picture: {error}"),
     }
-    if !matches!(verdict, Verdict::Linearizable) {
-        std::process::exit(1);
+}
+
+fn save_history(history: &[Operation<KvInput, KvOutput>], path: &Path) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
     }
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    json::write_operations(history, &mut out)
 }

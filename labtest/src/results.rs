@@ -38,6 +38,10 @@ pub struct ResultLine {
     /// KV tests: client operations performed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ops: Option<u64>,
+    /// KV tests: the linearizability checker's verdict on the history, with the reason when
+    /// it gave up (`unknown: the check timed out after 1.0 s; ...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linearizability: Option<String>,
     /// The network seed (`LAB_SEED=<seed>` replays the run's random decisions).
     pub seed: u64,
     /// Whether the test passed.
@@ -104,6 +108,7 @@ mod tests {
             bytes: 16840,
             commits: Some(0),
             ops: None,
+            linearizability: None,
             seed: 12345,
             passed,
         }

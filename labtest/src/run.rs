@@ -52,6 +52,8 @@ pub struct Run {
     watchdog: Option<JoinHandle<()>>,
     /// Whether the results line has been written (pass or fail).
     recorded: bool,
+    /// The linearizability checker's verdict, for the results line.
+    linearizability: Option<String>,
 }
 
 impl Run {
@@ -79,6 +81,7 @@ impl Run {
             watchdog_stop: Some(watchdog_stop),
             watchdog: Some(watchdog),
             recorded: false,
+            linearizability: None,
         }
     }
 
@@ -90,6 +93,12 @@ impl Run {
     /// Time since the banner.
     pub fn elapsed(&self) -> Duration {
         self.started.elapsed()
+    }
+
+    /// Notes the linearizability checker's verdict in words (`CheckResult::describe`), for
+    /// the results line; the last one noted counts.
+    pub fn note_linearizability(&mut self, verdict: impl Into<String>) {
+        self.linearizability = Some(verdict.into());
     }
 
     /// Fails the test if it has run longer than [`TEST_TIME_LIMIT`].
@@ -123,7 +132,8 @@ impl Run {
             return;
         }
         self.recorded = true;
-        let line = result_line(&self.info, self.elapsed(), counts, passed);
+        let mut line = result_line(&self.info, self.elapsed(), counts, passed);
+        line.linearizability = self.linearizability.take();
         if let Err(error) = line.append() {
             eprintln!("labtest: cannot append to the results file: {error}");
         }
@@ -155,6 +165,7 @@ fn result_line(info: &TestInfo, elapsed: Duration, counts: Counts, passed: bool)
         bytes: counts.bytes,
         commits: counts.commits,
         ops: counts.ops,
+        linearizability: None,
         seed: info.seed,
         passed,
     }

@@ -57,6 +57,14 @@ pub trait Model: Sync {
         vec![(0..history.len()).collect()]
     }
 
+    /// A name for the partition an operation belongs to (for a key/value store, its key),
+    /// shown in the picture and used to pick a partition to draw. `None` (the default)
+    /// names partitions by number.
+    fn partition_label(&self, input: &Self::Input) -> Option<String> {
+        let _ = input;
+        None
+    }
+
     /// Text for an operation in the picture.
     fn describe_operation(&self, input: &Self::Input, output: Option<&Self::Output>) -> String {
         match output {

@@ -4,8 +4,9 @@
 mod common;
 
 use common::*;
+use linearizability::generate::KvSpec;
 use linearizability::models::KvModel;
-use linearizability::{check_operations, Checker, PartitionStatus, Verdict};
+use linearizability::{check_operations, Checker, Inconclusive, PartitionStatus, Verdict};
 use std::time::{Duration, Instant};
 
 /// How far past its timeout a check may return. The loop looks at the clock every few hundred
@@ -23,6 +24,15 @@ fn timeout_holds_on_a_hard_history() {
     let elapsed = started.elapsed();
     assert_eq!(result.verdict, Verdict::Unknown);
     assert_eq!(result.partitions[0].status, PartitionStatus::TimedOut);
+    assert_eq!(
+        result.inconclusive,
+        Some(Inconclusive::TimedOut { timeout })
+    );
+    assert!(
+        result.describe().contains("timed out after 0.3 s"),
+        "{}",
+        result.describe()
+    );
     assert!(
         elapsed < timeout + TIMEOUT_SLACK,
         "took {elapsed:?} with a {timeout:?} timeout"
@@ -87,4 +97,73 @@ fn memory_bound_gives_unknown() {
         .check_operations(&KvModel, &history);
     assert_eq!(result.verdict, Verdict::Unknown);
     assert_eq!(result.partitions[0].status, PartitionStatus::MemoryLimit);
+    match result.inconclusive {
+        Some(Inconclusive::MemoryLimit {
+            limit_bytes,
+            reached_bytes,
+        }) => {
+            assert_eq!(limit_bytes, 4 << 20);
+            assert!(reached_bytes > limit_bytes, "reached {reached_bytes}");
+        }
+        other => panic!("expected the memory bound as the reason, got {other:?}"),
+    }
+    assert!(
+        result.describe().contains("past its bound of 4 MiB"),
+        "{}",
+        result.describe()
+    );
+}
+
+/// A long history needs the memory of its hardest stretch, not of its length: 200,000
+/// operations (40,000 per key) fit in a bound that one bitset per memo entry over a whole key
+/// (5 KB each) would pass after a few thousand entries.
+#[test]
+fn long_history_fits_a_small_memory_bound() {
+    let history = KvSpec::long(20, 200_000).generate(3);
+    let result = Checker::new()
+        .memory_limit(32 << 20)
+        .check_operations(&KvModel, &history);
+    assert_eq!(
+        result.verdict,
+        Verdict::Linearizable,
+        "{}",
+        result.describe()
+    );
+    assert!(result.peak_memory_bytes < 32 << 20);
+    let linearized: usize = result
+        .partitions
+        .iter()
+        .map(|p| p.linearization.len())
+        .sum();
+    assert_eq!(
+        linearized,
+        history.len(),
+        "a full linearization is reported"
+    );
+}
+
+/// The same long history with one read broken is found illegal, and the failing partition's
+/// prefix stops at that read.
+#[test]
+fn long_broken_history_is_illegal() {
+    let spec = KvSpec::long(20, 100_000);
+    let history = spec.broken(5);
+    let result = check_operations(&KvModel, &history, None);
+    assert_eq!(result.verdict, Verdict::Illegal);
+    let failing = result
+        .partitions
+        .iter()
+        .find(|p| p.status == PartitionStatus::Illegal)
+        .expect("one partition is illegal");
+    let blocked = failing
+        .blocked
+        .expect("the illegal partition names what blocked it");
+    assert_eq!(
+        history[blocked]
+            .output
+            .as_ref()
+            .map(|output| output.value.as_str()),
+        Some("a value nobody wrote"),
+        "the blocked operation is the broken read"
+    );
 }

@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! lincheck FILE... [--model kv|register] [--format json|porcupine-kv|jepsen]
-//!                  [--timeout SECS] [--html OUT] [--no-partition]
+//!                  [--timeout SECS] [--memory-limit MIB] [--no-partition]
+//!                  [--html OUT] [--always-draw] [--picture-partition LABEL]
+//!                  [--picture-window FROM..TO]
 //! ```
 //!
 //! Exit status: 0 if every file is linearizable, 1 if some file is not, 2 if some check
@@ -12,7 +14,10 @@
 use clap::{Parser, ValueEnum};
 use linearizability::formats::{self, jepsen, json, porcupine_kv, Format};
 use linearizability::models::{KvMapModel, KvModel, RegisterModel};
-use linearizability::{visualize, CheckResult, Checker, Event, Model, Operation, Verdict};
+use linearizability::visualize::{self, Focus};
+use linearizability::{
+    CheckResult, Checker, Event, Model, Operation, Time, Verdict, DEFAULT_MEMORY_LIMIT,
+};
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,7 +27,7 @@ use std::time::{Duration, Instant};
 const EXIT_LINEARIZABLE: u8 = 0;
 /// Exit status when some history is not linearizable.
 const EXIT_ILLEGAL: u8 = 1;
-/// Exit status when some check was inconclusive.
+/// Exit status when some check was inconclusive (the output says why: time or memory).
 const EXIT_UNKNOWN: u8 = 2;
 /// Exit status when some input could not be read, or the command line is wrong.
 const EXIT_UNREADABLE: u8 = 3;
@@ -43,6 +48,18 @@ struct Cli {
     /// Give up with "unknown" after this many seconds per file.
     #[arg(long, value_name = "SECS")]
     timeout: Option<f64>,
+    /// Give up with "unknown" once the search holds about this many MiB.
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MEMORY_LIMIT >> 20)]
+    memory_limit: usize,
+    /// Draw only this partition (for kv histories, the key) in the picture.
+    #[arg(long, value_name = "LABEL")]
+    picture_partition: Option<String>,
+    /// Draw only operations overlapping this stretch of time (in the history's units).
+    #[arg(long, value_name = "FROM..TO", value_parser = parse_window)]
+    picture_window: Option<(Time, Time)>,
+    /// Write the picture even when the history is linearizable.
+    #[arg(long)]
+    always_draw: bool,
     /// Write the picture of a failed check here (a directory when several files are given).
     #[arg(long, value_name = "OUT")]
     html: Option<PathBuf>,
@@ -198,7 +215,9 @@ fn run<M: Model>(
     model: &M,
     history: History<M>,
 ) -> Result<Verdict, String> {
-    let checker = Checker::new().timeout(cli.timeout.map(Duration::from_secs_f64));
+    let checker = Checker::new()
+        .timeout(cli.timeout.map(Duration::from_secs_f64))
+        .memory_limit(cli.memory_limit.saturating_mul(1 << 20));
     let started = Instant::now();
     let (result, operations) = match &history {
         History::Operations(ops) => (checker.check_operations(model, ops), ops.len()),
@@ -217,16 +236,44 @@ fn run<M: Model>(
     };
     let elapsed = started.elapsed();
     print_result(path, &result, operations, elapsed);
-    if let (Some(out), false) = (&cli.html, result.is_linearizable()) {
+    if let (Some(out), true) = (&cli.html, cli.always_draw || !result.is_linearizable()) {
         let out = html_path(cli, out, path);
-        let written = match &history {
-            History::Operations(ops) => visualize::write_html(model, ops, &result, &out),
-            History::Events(events) => visualize::write_html_events(model, events, &result, &out),
+        let focus = Focus {
+            partition: cli.picture_partition.clone(),
+            window: cli.picture_window,
+            max_operations: None,
         };
-        written.map_err(|error| error.to_string())?;
+        let shown = match &history {
+            History::Operations(ops) => {
+                visualize::write_html_focused(model, ops, &result, &focus, &out)
+            }
+            History::Events(events) => {
+                visualize::write_html_events(model, events, &result, &out).map(|()| String::new())
+            }
+        };
+        let shown = shown.map_err(|error| error.to_string())?;
         println!("{}: picture written to {}", path.display(), out.display());
+        if !shown.is_empty() {
+            println!(
+                "{}: the picture shows {shown}; --picture-partition and --picture-window pick \
+                 another part",
+                path.display()
+            );
+        }
     }
     Ok(result.verdict)
+}
+
+/// Parses `FROM..TO` in the history's time unit.
+fn parse_window(text: &str) -> Result<(Time, Time), String> {
+    let usage = || format!("'{text}' is not a window like 1000..2000");
+    let (from, to) = text.split_once("..").ok_or_else(usage)?;
+    let from: Time = from.trim().parse().map_err(|_| usage())?;
+    let to: Time = to.trim().parse().map_err(|_| usage())?;
+    if from > to {
+        return Err(format!("the window {text} runs backwards"));
+    }
+    Ok((from, to))
 }
 
 fn print_result(path: &Path, result: &CheckResult, operations: usize, elapsed: Duration) {
@@ -236,11 +283,15 @@ fn print_result(path: &Path, result: &CheckResult, operations: usize, elapsed: D
         Verdict::Unknown => "unknown",
     };
     println!(
-        "{}: {verdict} in {:.3} ms ({operations} operations, {} partitions)",
+        "{}: {verdict} in {:.3} ms ({operations} operations, {} partitions, search memory {:.1} MiB)",
         path.display(),
         elapsed.as_secs_f64() * 1000.0,
-        result.partitions.len()
+        result.partitions.len(),
+        result.peak_memory_bytes as f64 / f64::from(1 << 20)
     );
+    if let Some(reason) = result.inconclusive {
+        println!("{}: gave up: {reason}", path.display());
+    }
 }
 
 /// Where a file's picture goes: `OUT` itself, or `OUT/<stem>.html` with several files.

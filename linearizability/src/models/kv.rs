@@ -184,6 +184,10 @@ impl Model for KvModel {
         partition_events_by_key(history, |input| input.key.clone())
     }
 
+    fn partition_label(&self, input: &KvInput) -> Option<String> {
+        Some(input.key.clone())
+    }
+
     fn describe_operation(&self, input: &KvInput, output: Option<&KvOutput>) -> String {
         describe(input, output)
     }

@@ -6,14 +6,30 @@ use crate::model::Model;
 use crate::models::shorten;
 use crate::view::OpView;
 use serde::Serialize;
+use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
 
-/// Past this many operations only the partitions that are not linearizable are drawn.
+/// The most operations a picture draws unless told otherwise: past this, it shows a part (see
+/// [`Focus`]).
 pub const MAX_DRAWN_OPERATIONS: usize = 10_000;
 /// Longest operation description kept, in characters.
 const MAX_DESCRIPTION: usize = 160;
 /// Longest state description kept, in characters.
 const MAX_STATE: usize = 240;
+
+/// Which part of a checked history a picture shows. The default shows everything when it is
+/// small; otherwise the first partition that is not linearizable, around its failure, or if
+/// all are linearizable, the busiest partition's last operations.
+#[derive(Clone, Debug, Default)]
+pub struct Focus {
+    /// Only the partition with this label (for the key/value models, the key; for a model
+    /// without labels, the partition's number in the result).
+    pub partition: Option<String>,
+    /// Only operations whose interval overlaps `[start, end]`, in the history's time unit.
+    pub window: Option<(Time, Time)>,
+    /// At most this many operations; [`MAX_DRAWN_OPERATIONS`] when `None`.
+    pub max_operations: Option<usize>,
+}
 
 /// Everything the page's script draws.
 #[derive(Serialize)]
@@ -26,6 +42,8 @@ pub(crate) struct Picture {
     partitions: Vec<DrawnPartition>,
     /// How many operations were left out to keep the page small.
     omitted: usize,
+    /// What part of the history is shown, when not all of it.
+    focus: String,
 }
 
 /// One bar.
@@ -64,21 +82,24 @@ struct IllegalNext {
 }
 
 impl Picture {
-    /// Collects the picture of `result` over `operations`.
-    pub fn new<M: Model>(model: &M, operations: &[OpView<'_, M>], result: &CheckResult) -> Self {
-        let shown = shown_partitions(result);
-        let mut drawn: Vec<usize> = shown
-            .iter()
-            .flat_map(|&p| result.partitions[p].operations.iter().copied())
-            .collect();
-        drawn.sort_unstable();
+    /// Collects the picture of `result` over `operations`, limited to `focus`.
+    pub fn new<M: Model>(
+        model: &M,
+        operations: &[OpView<'_, M>],
+        result: &CheckResult,
+        focus: &Focus,
+    ) -> Self {
+        let selection = select(model, operations, result, focus);
+        let drawn = &selection.operations;
         let position: HashMap<usize, usize> =
             drawn.iter().enumerate().map(|(at, &op)| (op, at)).collect();
         let rank = ranks(drawn.iter().map(|&op| &operations[op]));
         let mut partition_of = HashMap::new();
-        for (drawn_index, &p) in shown.iter().enumerate() {
+        for (drawn_index, &p) in selection.partitions.iter().enumerate() {
             for &op in &result.partitions[p].operations {
-                partition_of.insert(op, drawn_index);
+                if position.contains_key(&op) {
+                    partition_of.insert(op, drawn_index);
+                }
             }
         }
         let clients: BTreeSet<usize> = drawn.iter().map(|&op| operations[op].client).collect();
@@ -90,31 +111,161 @@ impl Picture {
                 .iter()
                 .map(|&op| draw_operation(model, &operations[op], partition_of[&op], &rank))
                 .collect(),
-            partitions: shown
+            partitions: selection
+                .partitions
                 .iter()
                 .map(|&p| draw_partition(model, operations, &result.partitions[p], &position))
                 .collect(),
             omitted: operations.len() - drawn.len(),
+            focus: selection.description,
         }
     }
 }
 
-/// Which partitions to draw: all of them, unless that is too many operations.
-fn shown_partitions(result: &CheckResult) -> Vec<usize> {
-    let total: usize = result.partitions.iter().map(|p| p.operations.len()).sum();
-    let all = 0..result.partitions.len();
-    if total <= MAX_DRAWN_OPERATIONS {
-        return all.collect();
+impl Picture {
+    /// What part of the history is shown; empty when all of it is.
+    pub fn focus(&self) -> &str {
+        &self.focus
     }
-    let mut budget = MAX_DRAWN_OPERATIONS;
-    all.filter(|&p| result.partitions[p].status != PartitionStatus::Linearizable)
-        .filter(|&p| {
-            let size = result.partitions[p].operations.len();
-            let fits = size <= budget;
-            budget = budget.saturating_sub(size);
-            fits
-        })
-        .collect()
+}
+
+/// The partitions and operations a picture draws, and what to tell the reader about them.
+struct Selection {
+    partitions: Vec<usize>,
+    /// Sorted indices into the history.
+    operations: Vec<usize>,
+    description: String,
+}
+
+/// Chooses what to draw (see [`Focus`]).
+fn select<M: Model>(
+    model: &M,
+    operations: &[OpView<'_, M>],
+    result: &CheckResult,
+    focus: &Focus,
+) -> Selection {
+    let limit = focus.max_operations.unwrap_or(MAX_DRAWN_OPERATIONS).max(1);
+    let labels: Vec<String> = result
+        .partitions
+        .iter()
+        .enumerate()
+        .map(|(index, partition)| label(model, operations, &partition.operations, index))
+        .collect();
+    let total: usize = result.partitions.iter().map(|p| p.operations.len()).sum();
+    let first_failing = result
+        .partitions
+        .iter()
+        .position(|p| p.status != PartitionStatus::Linearizable);
+    let (partitions, mut description) = match (&focus.partition, first_failing) {
+        (Some(wanted), _) => match labels.iter().position(|label| label == wanted) {
+            Some(index) => (vec![index], format!("partition {wanted}")),
+            None => {
+                let known = labels.iter().take(20).cloned().collect::<Vec<_>>();
+                return Selection {
+                    partitions: Vec::new(),
+                    operations: Vec::new(),
+                    description: format!(
+                        "no partition is labelled {wanted}; the labels are {}",
+                        known.join(", ")
+                    ),
+                };
+            }
+        },
+        (None, _) if total <= limit && focus.window.is_none() => {
+            return Selection {
+                partitions: (0..result.partitions.len()).collect(),
+                operations: (0..operations.len()).collect(),
+                description: String::new(),
+            };
+        }
+        (None, Some(index)) => (
+            vec![index],
+            format!(
+                "partition {} ({})",
+                labels[index],
+                status_name(result.partitions[index].status)
+            ),
+        ),
+        (None, None) if focus.window.is_some() => (
+            (0..result.partitions.len()).collect(),
+            "every partition".to_string(),
+        ),
+        (None, None) => {
+            let busiest = (0..result.partitions.len())
+                .max_by_key(|&p| (result.partitions[p].operations.len(), Reverse(p)))
+                .unwrap_or(0);
+            let description = format!(
+                "partition {}, the busiest of {}",
+                labels[busiest],
+                result.partitions.len()
+            );
+            (vec![busiest], description)
+        }
+    };
+    let mut chosen: Vec<usize> = partitions
+        .iter()
+        .flat_map(|&p| result.partitions[p].operations.iter().copied())
+        .collect();
+    chosen.sort_by_key(|&op| (operations[op].call, op));
+    if let Some((start, end)) = focus.window {
+        chosen.retain(|&op| operations[op].call <= end && operations[op].ret >= start);
+        description += &format!(", times {start} to {end}");
+    }
+    let available = chosen.len();
+    if available > limit {
+        let center = partitions
+            .iter()
+            .find_map(|&p| failure_point(&result.partitions[p]))
+            .and_then(|op| chosen.iter().position(|&c| c == op));
+        let first = match center {
+            Some(center) => center.saturating_sub(limit * 3 / 4).min(available - limit),
+            None => available - limit,
+        };
+        chosen = chosen[first..first + limit].to_vec();
+        let (from, to) = (
+            operations[chosen[0]].call,
+            operations[chosen[limit - 1]].call,
+        );
+        description += &format!(
+            ", operations {}-{} of {available} in call order (called {from} to {to}){}",
+            first + 1,
+            first + limit,
+            if center.is_some() {
+                ", around the failure"
+            } else {
+                ""
+            }
+        );
+    }
+    chosen.sort_unstable();
+    Selection {
+        partitions,
+        operations: chosen,
+        description,
+    }
+}
+
+/// The operation where a partition's longest prefix stopped, if it did.
+fn failure_point(partition: &PartitionInfo) -> Option<usize> {
+    if partition.status == PartitionStatus::Linearizable {
+        return None;
+    }
+    partition
+        .blocked
+        .or(partition.linearization.last().copied())
+}
+
+/// A partition's label: the model's, or its number.
+fn label<M: Model>(
+    model: &M,
+    operations: &[OpView<'_, M>],
+    members: &[usize],
+    index: usize,
+) -> String {
+    members
+        .first()
+        .and_then(|&op| model.partition_label(operations[op].input))
+        .unwrap_or_else(|| index.to_string())
 }
 
 /// Compresses timestamps to ranks (+∞ gets the last rank).
@@ -157,6 +308,8 @@ fn draw_operation<M: Model>(
 }
 
 /// Replays the partition's prefix for its states, and finds the illegal next candidates.
+/// Only drawn operations (those in `position`) get steps; the first drawn step's state
+/// before it is the partition's `initial`.
 fn draw_partition<M: Model>(
     model: &M,
     operations: &[OpView<'_, M>],
@@ -164,32 +317,36 @@ fn draw_partition<M: Model>(
     position: &HashMap<usize, usize>,
 ) -> DrawnPartition {
     let mut state = model.init();
-    let initial = shorten(&model.describe_state(&state), MAX_STATE);
+    let mut initial = None;
     let mut steps = Vec::new();
     for &op in &info.linearization {
         let view = &operations[op];
         let Some(next) = model.step(&state, view.input, view.output) else {
             break;
         };
+        if let Some(&drawn) = position.get(&op) {
+            initial.get_or_insert_with(|| shorten(&model.describe_state(&state), MAX_STATE));
+            steps.push(Step {
+                op: drawn,
+                after: shorten(&model.describe_state(&next), MAX_STATE),
+            });
+        }
         state = next;
-        steps.push(Step {
-            op: position[&op],
-            after: shorten(&model.describe_state(&state), MAX_STATE),
-        });
     }
+    let initial = initial.unwrap_or_else(|| shorten(&model.describe_state(&state), MAX_STATE));
     let illegal_next = if info.status == PartitionStatus::Linearizable {
         Vec::new()
     } else {
         illegal_candidates(model, operations, info, &state)
             .into_iter()
-            .map(|op| IllegalNext { op: position[&op] })
+            .filter_map(|op| position.get(&op).map(|&op| IllegalNext { op }))
             .collect()
     };
     DrawnPartition {
         status: status_name(info.status),
         initial,
         steps,
-        blocked: info.blocked.map(|op| position[&op]),
+        blocked: info.blocked.and_then(|op| position.get(&op).copied()),
         illegal_next,
     }
 }

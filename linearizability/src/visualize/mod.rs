@@ -6,7 +6,9 @@
 //! next and found illegal crossed, and the states before and after each step on hover.
 //!
 //! Size is bounded: descriptions and states are shortened, one prefix is kept per partition,
-//! and past [`MAX_DRAWN_OPERATIONS`] only the partitions that are not linearizable are drawn.
+//! and past [`MAX_DRAWN_OPERATIONS`] the picture shows a part of the history (a [`Focus`]):
+//! by default the first partition that is not linearizable, around its failure, or when all
+//! are, the last operations of the busiest partition. The page says which part it shows.
 
 mod data;
 
@@ -17,7 +19,7 @@ use crate::model::Model;
 use crate::view::{view_events, view_operations};
 use std::path::Path;
 
-pub use data::MAX_DRAWN_OPERATIONS;
+pub use data::{Focus, MAX_DRAWN_OPERATIONS};
 
 /// The page around the data: CSS, the drawing script, and a slot for the JSON.
 const TEMPLATE: &str = include_str!("template.html");
@@ -30,8 +32,18 @@ pub fn render_html<M: Model>(
     history: &[Operation<M::Input, M::Output>],
     result: &CheckResult,
 ) -> String {
+    render_html_focused(model, history, result, &Focus::default())
+}
+
+/// Renders the part of the picture that `focus` selects.
+pub fn render_html_focused<M: Model>(
+    model: &M,
+    history: &[Operation<M::Input, M::Output>],
+    result: &CheckResult,
+    focus: &Focus,
+) -> String {
     let view = view_operations(model, history);
-    fill_template(&data::Picture::new(model, &view.operations, result))
+    fill_template(&data::Picture::new(model, &view.operations, result, focus))
 }
 
 /// Renders the picture of a check of an event history.
@@ -45,6 +57,7 @@ pub fn render_html_events<M: Model>(
         model,
         &view.operations,
         result,
+        &Focus::default(),
     )))
 }
 
@@ -56,6 +69,21 @@ pub fn write_html<M: Model>(
     path: &Path,
 ) -> Result<()> {
     write(path, &render_html(model, history, result))
+}
+
+/// Writes the part of the picture that `focus` selects to `path`, and says what part that
+/// is (empty when it is the whole history), as the page does.
+pub fn write_html_focused<M: Model>(
+    model: &M,
+    history: &[Operation<M::Input, M::Output>],
+    result: &CheckResult,
+    focus: &Focus,
+    path: &Path,
+) -> Result<String> {
+    let view = view_operations(model, history);
+    let picture = data::Picture::new(model, &view.operations, result, focus);
+    write(path, &fill_template(&picture))?;
+    Ok(picture.focus().to_string())
 }
 
 /// Writes the picture of a check of an event history to `path`.

@@ -98,6 +98,13 @@ impl Stage {
         });
     }
 
+    /// Notes the linearizability checker's verdict for the results line.
+    pub fn note_linearizability(&self, verdict: String) {
+        if let Some(begun) = self.current.lock().as_mut() {
+            begun.run.note_linearizability(verdict);
+        }
+    }
+
     /// Ends the (sub-)test: checks its time limit, prints the result line, records figures.
     pub fn end(&self) {
         let mut begun = self.current.lock().take().expect("end() without begin()");

@@ -1,0 +1,111 @@
+//! The picture stays small and useful on long histories: it shows one part, says which, and
+//! can be pointed at another.
+
+use linearizability::generate::KvSpec;
+use linearizability::models::{KvInput, KvModel, KvOutput};
+use linearizability::visualize::{self, Focus, MAX_DRAWN_OPERATIONS};
+use linearizability::{check_operations, Operation, Verdict};
+
+/// The value of the first `"name":` in the page's embedded data, as JSON text.
+fn field(html: &str, name: &str) -> String {
+    let key = format!("\"{name}\":");
+    let start = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in the page"))
+        + key.len();
+    let mut values =
+        serde_json::Deserializer::from_str(&html[start..]).into_iter::<serde_json::Value>();
+    match values.next() {
+        Some(Ok(serde_json::Value::String(text))) => text,
+        Some(Ok(value)) => value.to_string(),
+        other => panic!("{name} is not JSON: {other:?}"),
+    }
+}
+
+/// How many operation bars the page holds.
+fn drawn_operations(html: &str) -> usize {
+    html.matches("\"client\":").count()
+}
+
+#[test]
+fn a_long_passing_history_shows_the_busiest_key_last_operations() {
+    let history = KvSpec::long(20, 60_000).generate(1);
+    let result = check_operations(&KvModel, &history, None);
+    assert_eq!(result.verdict, Verdict::Linearizable);
+    let html = visualize::render_html(&KvModel, &history, &result);
+    assert_eq!(drawn_operations(&html), MAX_DRAWN_OPERATIONS);
+    let focus = field(&html, "focus");
+    assert!(focus.contains("the busiest of 5"), "{focus}");
+    assert!(
+        focus.contains(&format!("of {}", busiest_key_count(&history))),
+        "{focus}"
+    );
+    assert!(html.len() < 8 << 20, "page of {} bytes", html.len());
+}
+
+fn busiest_key_count(history: &[Operation<KvInput, KvOutput>]) -> usize {
+    let mut counts = std::collections::BTreeMap::new();
+    for op in history {
+        *counts.entry(op.input.key.clone()).or_insert(0) += 1;
+    }
+    counts.into_values().max().unwrap_or(0)
+}
+
+#[test]
+fn a_chosen_key_and_window_are_drawn_and_nothing_else() {
+    let history = KvSpec::long(20, 60_000).generate(2);
+    let result = check_operations(&KvModel, &history, None);
+    let (from, to) = (200_000, 210_000);
+    let focus = Focus {
+        partition: Some("3".to_string()),
+        window: Some((from, to)),
+        max_operations: None,
+    };
+    let html = visualize::render_html_focused(&KvModel, &history, &result, &focus);
+    let expected = history
+        .iter()
+        .filter(|op| op.input.key == "3" && op.call <= to && op.ret.unwrap() >= from)
+        .count();
+    assert!(expected > 10, "the window holds {expected} operations");
+    assert_eq!(drawn_operations(&html), expected);
+    let text = field(&html, "focus");
+    assert!(
+        text.contains("partition 3") && text.contains("times 200000 to 210000"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unknown_key_says_which_keys_there_are() {
+    let history = KvSpec::long(5, 2_000).generate(3);
+    let result = check_operations(&KvModel, &history, None);
+    let focus = Focus {
+        partition: Some("nope".to_string()),
+        ..Focus::default()
+    };
+    let html = visualize::render_html_focused(&KvModel, &history, &result, &focus);
+    assert_eq!(drawn_operations(&html), 0);
+    assert!(field(&html, "focus").contains("the labels are 0, 1, 2, 3, 4"));
+}
+
+#[test]
+fn a_long_failing_history_shows_the_failure() {
+    let history = KvSpec::long(20, 60_000).broken(4);
+    let result = check_operations(&KvModel, &history, None);
+    assert_eq!(result.verdict, Verdict::Illegal);
+    let html = visualize::render_html(&KvModel, &history, &result);
+    assert!(drawn_operations(&html) <= MAX_DRAWN_OPERATIONS);
+    let text = field(&html, "focus");
+    assert!(
+        text.contains("(illegal)") && text.contains("around the failure"),
+        "{text}"
+    );
+    assert!(
+        html.contains("a value nobody wrote"),
+        "the broken read is drawn"
+    );
+    assert!(
+        !field(&html, "blocked").starts_with("null"),
+        "the blocked read is marked"
+    );
+}
