@@ -100,6 +100,11 @@ impl EntryList {
         }
     }
 
+    /// Whether `node` is the tail sentinel, after every entry.
+    pub fn is_past_end(&self, node: u32) -> bool {
+        node as usize == self.next.len() - 1
+    }
+
     /// The node after `node`.
     pub fn next(&self, node: u32) -> u32 {
         self.next[node as usize]

@@ -32,6 +32,23 @@ pub trait Model: Sync {
         output: Option<&Self::Output>,
     ) -> Option<Self::State>;
 
+    /// A quick test the search uses to abandon a state early: could `(input, output)`, an
+    /// operation that must be linearized before anything not in `between`, still be
+    /// linearized from `state` after some of the operations in `between` (in some order)?
+    /// Return `true` when unsure; `false` only when it certainly cannot. The default never
+    /// prunes. The key/value model says `false` for a read of a value that does not extend
+    /// the current one when only appends can come between.
+    fn can_follow(
+        &self,
+        state: &Self::State,
+        input: &Self::Input,
+        output: Option<&Self::Output>,
+        between: &mut dyn Iterator<Item = &Self::Input>,
+    ) -> bool {
+        let _ = (state, input, output, between);
+        true
+    }
+
     /// Roughly how many bytes a stored state holds, inline and on the heap; the memory bound
     /// of a check counts it for every memoized state. Count shared data generously: an
     /// overestimate only stops a hopeless search sooner.

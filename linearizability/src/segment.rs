@@ -13,6 +13,10 @@ use crate::model::Model;
 use crate::set_hash::SetHash;
 use crate::view::OpView;
 
+/// How many list entries the early abandonment test looks at, at most: enough to cover the
+/// operations pending at once in a crowded history, few enough to stay cheap.
+const DOOM_WALK: usize = 48;
+
 /// What the search is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Goal {
@@ -53,8 +57,9 @@ pub(crate) struct SegmentSearch<'h, M: Model> {
     cursor: u32,
     /// Set after reporting an end state: the next `run` backtracks from it first.
     at_end: bool,
-    /// Scratch space for frontiers.
+    /// Scratch space for frontiers, and for the operations `doomed` walks past.
     frontier: Vec<u32>,
+    walked: Vec<u32>,
     /// The longest linearizable prefix seen (local indices), for the picture.
     longest: Vec<u32>,
     /// The operation whose return stopped the longest prefix from growing.
@@ -80,6 +85,7 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
             operations,
             at_end: false,
             frontier: Vec::new(),
+            walked: Vec::new(),
             longest: Vec::new(),
             blocked: None,
             longest_start: 0,
@@ -155,13 +161,14 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
         self.list.lift(call_node);
         self.frontier.clear();
         self.list.frontier(&mut self.frontier);
-        let is_new = self.memo.insert_if_new(
-            &self.frontier,
-            self.linearized.get(),
-            &next_state,
-            fx_hash(&next_state),
-            |state| model.state_bytes(state),
-        );
+        let is_new = !self.doomed(model, &next_state)
+            && self.memo.insert_if_new(
+                &self.frontier,
+                self.linearized.get(),
+                &next_state,
+                fx_hash(&next_state),
+                |state| model.state_bytes(state),
+            );
         if !is_new {
             self.list.unlift(call_node);
             self.linearized.toggle(op);
@@ -174,6 +181,37 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
             state_before,
         });
         self.cursor = self.list.first();
+    }
+
+    /// Whether `state` can be abandoned at once: some pending operation can no longer be
+    /// linearized, as the model sees it, after any of the operations that may still come
+    /// before it (those called before it returned). Walks the list from the head for at most
+    /// [`DOOM_WALK`] entries, so the test costs the concurrency, not the history.
+    fn doomed(&mut self, model: &M, state: &M::State) -> bool {
+        self.walked.clear();
+        let mut node = self.list.first();
+        for _ in 0..DOOM_WALK {
+            if self.list.is_past_end(node) {
+                return false;
+            }
+            let op = self.list.operation(node);
+            if self.list.is_call(node) {
+                self.walked.push(op as u32);
+            } else {
+                let view = &self.operations[op];
+                let operations = &self.operations;
+                let mut between = self
+                    .walked
+                    .iter()
+                    .filter(|&&other| other as usize != op)
+                    .map(|&other| operations[other as usize].input);
+                if !model.can_follow(state, view.input, view.output, &mut between) {
+                    return true;
+                }
+            }
+            node = self.list.next(node);
+        }
+        false
     }
 
     /// Undoes the last choice and moves to the entry after it. Returns false when there is

@@ -172,6 +172,27 @@ impl Model for KvModel {
         step_value(state, input, output)
     }
 
+    fn can_follow(
+        &self,
+        state: &KvState,
+        input: &KvInput,
+        output: Option<&KvOutput>,
+        between: &mut dyn Iterator<Item = &KvInput>,
+    ) -> bool {
+        // Appends only extend a value, so with no put to come first, a read must see the
+        // current value followed by something.
+        match (input.op, output) {
+            (KvOp::Get, Some(read)) => {
+                let mut put_between = false;
+                for other in between {
+                    put_between |= other.op == KvOp::Put;
+                }
+                put_between || read.value.starts_with(state.value())
+            }
+            _ => true,
+        }
+    }
+
     fn state_bytes(&self, state: &KvState) -> usize {
         std::mem::size_of::<KvState>() + ARC_HEADER_BYTES + state.value().len()
     }

@@ -152,10 +152,16 @@ fn select<M: Model>(
         .map(|(index, partition)| label(model, operations, &partition.operations, index))
         .collect();
     let total: usize = result.partitions.iter().map(|p| p.operations.len()).sum();
-    let first_failing = result
-        .partitions
+    // An illegal partition first; a cancelled or unfinished one says less.
+    let first_failing = [PartitionStatus::Illegal, PartitionStatus::TimedOut]
         .iter()
-        .position(|p| p.status != PartitionStatus::Linearizable);
+        .find_map(|&wanted| result.partitions.iter().position(|p| p.status == wanted))
+        .or_else(|| {
+            result
+                .partitions
+                .iter()
+                .position(|p| p.status != PartitionStatus::Linearizable)
+        });
     let (partitions, mut description) = match (&focus.partition, first_failing) {
         (Some(wanted), _) => match labels.iter().position(|label| label == wanted) {
             Some(index) => (vec![index], format!("partition {wanted}")),
