@@ -18,7 +18,7 @@ ARGS ?=
 
 LAB_TEST = $(CARGO) test --locked
 
-.PHONY: help test test-foundation test-labcodec test-labrpc test-raft test-3a test-3b test-3c \
+.PHONY: help test test-foundation test-labcodec test-labrpc test-kvsrv test-raft test-3a test-3b test-3c \
 	test-3d test-linearizability conformance test-kvraft test-4a test-4b test-shardkv test-5a \
 	test-5b test-mapreduce test-labtool demo echo stress results grade bench lint fmt
 
@@ -30,7 +30,7 @@ help: ## List the targets.
 
 test: ## Run every test of the workspace (what CI runs).
 	$(MAKE) test-foundation test-linearizability test-labtool test-mapreduce
-	$(MAKE) test-raft test-kvraft test-shardkv
+	$(MAKE) test-kvsrv test-raft test-kvraft test-shardkv
 
 test-foundation: test-labcodec test-labrpc ## labcodec and labrpc.
 
@@ -39,6 +39,11 @@ test-labcodec: ## labcodec's unit and property tests.
 
 test-labrpc: ## labrpc: the Go labrpc suite, seed replay, clean shutdown, socket transport.
 	$(LAB_TEST) -p labrpc
+
+# ---- lab 2: kvsrv --------------------------------------------------------------------------
+
+test-kvsrv: ## Lab 2: the key/value server with versioned puts, and the lock.
+	$(LAB_TEST) -p kvsrv
 
 # ---- lab 3: Raft ---------------------------------------------------------------------------
 
@@ -110,7 +115,7 @@ results: ## The results file as a table beside the MIT staff figures.
 	$(CARGO) run --locked -q -p labtool -- results
 
 grade: ## Run every lab's suite, then print the results table (fails if any test failed).
-	@status=0; $(MAKE) -k test-raft test-kvraft test-shardkv || status=$$?; \
+	@status=0; $(MAKE) -k test-kvsrv test-raft test-kvraft test-shardkv || status=$$?; \
 		$(MAKE) results; exit $$status
 
 bench: ## Run every benchmark.

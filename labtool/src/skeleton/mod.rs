@@ -26,7 +26,7 @@ use stub::{may_have_markers, stub_markers, Stub, PARTS};
 
 /// The crates whose marked functions are stubbed, by their directory under the workspace root.
 /// Everything else (testers, labrpc, labcodec, linearizability, the tools) is copied unchanged.
-pub const LAB_CRATES: [&str; 4] = ["raft", "kvraft", "shardkv", "mapreduce"];
+pub const LAB_CRATES: [&str; 5] = ["kvsrv", "raft", "kvraft", "shardkv", "mapreduce"];
 
 /// What `lab skeleton` was asked to do.
 #[derive(Debug, Clone)]

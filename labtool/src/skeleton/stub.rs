@@ -12,8 +12,9 @@
 
 use super::lexer::{tokenize, Kind, Token};
 
-/// The part labels a marker may carry: lab 1 (MapReduce) and the parts of labs 3 to 5.
-pub const PARTS: [&str; 9] = ["1", "3A", "3B", "3C", "3D", "4A", "4B", "5A", "5B"];
+/// The part labels a marker may carry: labs 1 (MapReduce) and 2 (kvsrv), which have no part
+/// letters, and the parts of labs 3 to 5.
+pub const PARTS: [&str; 10] = ["1", "2", "3A", "3B", "3C", "3D", "4A", "4B", "5A", "5B"];
 
 /// The text every marker starts with, after `//`.
 pub const MARKER_PREFIX: &str = "lab:";

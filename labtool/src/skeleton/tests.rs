@@ -239,7 +239,7 @@ fn unknown_parts_and_malformed_markers_are_refused_all_at_once() {
     assert_eq!(lines, [1, 3, 5, 7]);
     assert_eq!(
         found[0].detail,
-        "unknown part `3E` in `// lab:solution 3E`; parts are: 1, 3A, 3B, 3C, 3D, 4A, 4B, 5A, 5B"
+        "unknown part `3E` in `// lab:solution 3E`; parts are: 1, 2, 3A, 3B, 3C, 3D, 4A, 4B, 5A, 5B"
     );
     assert!(found[1]
         .detail

@@ -3,10 +3,12 @@
 pub mod kv;
 pub mod kv_map;
 pub mod register;
+pub mod versioned;
 
 pub use kv::{KvInput, KvModel, KvOp, KvOutput, KvState};
 pub use kv_map::{KvMapModel, KvMapState};
 pub use register::{RegisterInput, RegisterModel, RegisterOutput};
+pub use versioned::{VersionedInput, VersionedModel, VersionedOutput, VersionedState};
 
 /// Cuts `text` to at most `limit` characters, marking the cut, so pictures stay small.
 pub(crate) fn shorten(text: &str, limit: usize) -> String {

@@ -1,0 +1,121 @@
+//! The clerk: a client library that retries until the server answers, and says `Maybe` when
+//! it cannot tell whether its put took effect.
+
+use std::sync::Arc;
+use std::thread::sleep;
+use std::time::Duration;
+
+use labrpc::Endpoint;
+
+use crate::rpc::{GetArgs, KvClient, KvError, KvResult, PutArgs, Version};
+
+/// How long a clerk waits before sending a call again after one failed. A lost request or
+/// reply fails within the network's delay; this only keeps a clerk whose server is
+/// unreachable from spinning.
+const RETRY_INTERVAL: Duration = Duration::from_millis(10);
+
+/// What a [`Lock`](crate::Lock) (or a tester) needs from a clerk: get, and versioned put.
+pub trait KvClerk {
+    /// The value of `key` and its version, or `NoKey`.
+    fn get(&self, key: &str) -> KvResult<(String, Version)>;
+
+    /// Installs `value` at `key` if the key's version is `version`: `Ok`, `NoKey`, `Version`,
+    /// or `Maybe` when the put was sent more than once and the outcome is unknown.
+    fn put(&self, key: &str, value: &str, version: Version) -> KvResult<()>;
+}
+
+/// A client of one key/value server.
+///
+/// Calls block until the server answers; a clerk sends one call at a time per caller and
+/// keeps no state between calls, so one clerk may be shared by many threads.
+#[derive(Debug, Clone)]
+pub struct Clerk {
+    server: KvClient,
+}
+
+impl Clerk {
+    /// A clerk that reaches the server through `end`.
+    pub fn new(end: impl Endpoint) -> Clerk {
+        Clerk {
+            server: KvClient::new(end),
+        }
+    }
+
+    /// The value of `key` and its version, or `NoKey` if the key does not exist.
+    ///
+    /// Sends the get until the server answers; a get changes nothing, so sending it twice
+    /// is harmless.
+    // lab:solution 2
+    pub fn get(&self, key: &str) -> KvResult<(String, Version)> {
+        let args = GetArgs {
+            key: key.to_string(),
+        };
+        loop {
+            match self.server.get(&args) {
+                Ok(reply) => return reply.result,
+                Err(error) => log::debug!(target: "kvsrv", "clerk get {key:?}: {error}, retrying"),
+            }
+            sleep(RETRY_INTERVAL);
+        }
+    }
+
+    /// Installs `value` at `key` if the key's version is `version` (0 creates the key).
+    ///
+    /// Sends the put until the server answers. The answer to the first attempt is the
+    /// answer. A `Version` answer to a retransmission becomes `Maybe`: the clerk cannot tell
+    /// a lost request from a lost reply, so an earlier attempt may have taken effect (and
+    /// moved the version on) or may not. Other answers stand: a put cannot take effect twice,
+    /// since a duplicate meets the version the first one made.
+    // lab:solution 2
+    pub fn put(&self, key: &str, value: &str, version: Version) -> KvResult<()> {
+        let args = PutArgs {
+            key: key.to_string(),
+            value: value.to_string(),
+            version,
+        };
+        let mut retransmission = false;
+        loop {
+            match self.server.put(&args) {
+                Ok(reply) if retransmission && reply.result == Err(KvError::Version) => {
+                    return Err(KvError::Maybe)
+                }
+                Ok(reply) => return reply.result,
+                Err(error) => {
+                    log::debug!(target: "kvsrv", "clerk put {key:?} at v{version}: {error}, retrying");
+                    retransmission = true;
+                }
+            }
+            sleep(RETRY_INTERVAL);
+        }
+    }
+}
+
+impl KvClerk for Clerk {
+    fn get(&self, key: &str) -> KvResult<(String, Version)> {
+        Clerk::get(self, key)
+    }
+
+    fn put(&self, key: &str, value: &str, version: Version) -> KvResult<()> {
+        Clerk::put(self, key, value, version)
+    }
+}
+
+impl<C: KvClerk + ?Sized> KvClerk for &C {
+    fn get(&self, key: &str) -> KvResult<(String, Version)> {
+        (**self).get(key)
+    }
+
+    fn put(&self, key: &str, value: &str, version: Version) -> KvResult<()> {
+        (**self).put(key, value, version)
+    }
+}
+
+impl<C: KvClerk + ?Sized> KvClerk for Arc<C> {
+    fn get(&self, key: &str) -> KvResult<(String, Version)> {
+        (**self).get(key)
+    }
+
+    fn put(&self, key: &str, value: &str, version: Version) -> KvResult<()> {
+        (**self).put(key, value, version)
+    }
+}
