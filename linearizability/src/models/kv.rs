@@ -183,11 +183,10 @@ impl Model for KvModel {
         // current value followed by something.
         match (input.op, output) {
             (KvOp::Get, Some(read)) => {
-                let mut put_between = false;
-                for other in between {
-                    put_between |= other.op == KvOp::Put;
+                read.value.starts_with(state.value()) || {
+                    let mut puts = between.filter(|other| other.op == KvOp::Put);
+                    puts.next().is_some()
                 }
-                put_between || read.value.starts_with(state.value())
             }
             _ => true,
         }
