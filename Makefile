@@ -18,7 +18,7 @@ ARGS ?=
 
 LAB_TEST = $(CARGO) test --locked
 
-.PHONY: help test test-foundation test-labcodec test-labrpc test-kvsrv test-raft test-3a test-3b test-3c \
+.PHONY: help test test-foundation test-labsim test-labcodec test-labrpc test-kvsrv test-raft test-3a test-3b test-3c \
 	test-3d test-linearizability conformance test-kvraft test-4a test-4b test-shardkv test-5a \
 	test-5b test-mapreduce test-labtool demo echo stress results grade bench lint fmt
 
@@ -32,7 +32,10 @@ test: ## Run every test of the workspace (what CI runs).
 	$(MAKE) test-foundation test-linearizability test-labtool test-mapreduce
 	$(MAKE) test-kvsrv test-raft test-kvraft test-shardkv
 
-test-foundation: test-labcodec test-labrpc ## labcodec and labrpc.
+test-foundation: test-labsim test-labcodec test-labrpc ## labsim, labcodec and labrpc.
+
+test-labsim: ## labsim: real and simulated threads, locks, channels, time; replay; deadlock reports.
+	$(LAB_TEST) -p labsim
 
 test-labcodec: ## labcodec's unit and property tests.
 	$(LAB_TEST) -p labcodec

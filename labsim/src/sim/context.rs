@@ -1,0 +1,241 @@
+//! The calling thread's simulation, if any: the thread-local handle every primitive checks
+//! to choose between its real and its simulated behaviour, and the operations primitives
+//! use in simulation.
+
+use std::cell::{Cell, RefCell};
+use std::panic::Location;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::scheduler::Status;
+use super::shared::Shared;
+use super::wait::{join_key, Blocked, Key, ObjectId, Tid, Wait, Wake};
+
+/// How far virtual time moves when a thread starts a timed wait whose deadline has already
+/// passed.
+pub(crate) const EXPIRED_WAIT_TICK: Duration = Duration::from_micros(1);
+
+/// Timed waits longer than this are waits without a deadline.
+const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+thread_local! {
+    /// Fast flag for the real-mode path: one thread-local load, no borrow.
+    static IN_SIM: Cell<bool> = const { Cell::new(false) };
+    static CONTEXT: RefCell<Option<Context>> = const { RefCell::new(None) };
+}
+
+/// Simulations alive in this process. While it is zero (a program that never simulates)
+/// the real-mode path costs one relaxed load of a global instead of a thread-local lookup.
+static SIMULATIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether the calling thread belongs to a simulation.
+#[inline]
+pub(crate) fn in_sim() -> bool {
+    SIMULATIONS.load(Ordering::Relaxed) != 0 && IN_SIM.with(Cell::get)
+}
+
+/// Counts a simulation as alive until the returned token is dropped. Created before the
+/// simulation's first thread starts (thread start orders the increment before that thread's
+/// loads).
+pub(crate) fn simulation_alive() -> AliveToken {
+    SIMULATIONS.fetch_add(1, Ordering::Relaxed);
+    AliveToken(())
+}
+
+/// See [`simulation_alive`].
+pub(crate) struct AliveToken(());
+
+impl Drop for AliveToken {
+    fn drop(&mut self) {
+        SIMULATIONS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The calling thread's simulation handle, if it belongs to one.
+#[inline]
+pub(crate) fn current() -> Option<Context> {
+    if !in_sim() {
+        return None;
+    }
+    CONTEXT.with(|context| context.borrow().clone())
+}
+
+/// Makes the calling OS thread thread `tid` of `shared`, for the rest of its life.
+pub(crate) fn enter(shared: Arc<Shared>, tid: Tid) {
+    CONTEXT.with(|context| *context.borrow_mut() = Some(Context { shared, tid }));
+    IN_SIM.with(|flag| flag.set(true));
+}
+
+/// A simulated thread's handle on its simulation.
+#[derive(Clone)]
+pub(crate) struct Context {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) tid: Tid,
+}
+
+impl Context {
+    /// A scheduling point: the seeded RNG picks who runs next, perhaps this thread again.
+    pub(crate) fn yield_now(&self) {
+        if std::thread::panicking() {
+            return; // an unwinding thread finishes its unwinding before anyone else runs
+        }
+        let mut guard = self.shared.lock();
+        if guard.aborted {
+            self.shared.bail(&mut guard);
+            return;
+        }
+        if let Some(next) = guard.choose_at_yield(self.tid) {
+            self.shared.hand_over(&mut guard, next);
+            self.shared.wait_turn(&mut guard, self.tid);
+        }
+    }
+
+    /// Blocks until another thread wakes one of `keys`, or until virtual time `deadline`.
+    /// A deadline already reached returns `Timeout` at once.
+    pub(crate) fn block(
+        &self,
+        keys: &[Key],
+        deadline: Option<Duration>,
+        wait: Wait,
+        location: &'static Location<'static>,
+    ) -> Wake {
+        let mut guard = self.shared.lock();
+        if guard.aborted {
+            return self.shared.bail(&mut guard);
+        }
+        // A deadline beyond the horizon is no deadline (and keeps `Instant` from overflowing).
+        let deadline = deadline.filter(|at| *at < guard.now.saturating_add(FOREVER));
+        if deadline.is_some_and(|at| at <= guard.now) {
+            // Already due: no wait, but time moves on a little and others may run, as they
+            // would in real time; a loop of such waits then ends (`now > deadline` turns
+            // true) instead of spinning at one instant.
+            guard.advance(EXPIRED_WAIT_TICK);
+            self.shared.publish_now(&guard);
+            drop(guard);
+            self.yield_now();
+            return Wake::Timeout;
+        }
+        let blocked = Blocked {
+            wait,
+            location,
+            keys: keys.to_vec(),
+        };
+        guard.block(self.tid, blocked, deadline);
+        self.shared.run_next_and_wait(&mut guard, self.tid)
+    }
+
+    /// Wakes one thread waiting on `key` (chosen by the seeded RNG) and then lets the
+    /// scheduler choose who runs. Returns whether anyone was waiting.
+    pub(crate) fn wake_one(&self, key: Key) -> bool {
+        let woke = {
+            let mut guard = self.shared.lock();
+            !guard.aborted && guard.wake_one(key)
+        };
+        if woke {
+            self.yield_now();
+        }
+        woke
+    }
+
+    /// Wakes every thread waiting on `key`, then lets the scheduler choose who runs.
+    pub(crate) fn wake_all(&self, key: Key) -> usize {
+        let woke = {
+            let mut guard = self.shared.lock();
+            if guard.aborted {
+                0
+            } else {
+                guard.wake_all(key)
+            }
+        };
+        if woke > 0 {
+            self.yield_now();
+        }
+        woke
+    }
+
+    /// Wakes every thread waiting on any of `keys` without yielding (a caller about to block).
+    pub(crate) fn wake_all_quietly(&self, keys: &[Key]) {
+        let mut guard = self.shared.lock();
+        if !guard.aborted {
+            for key in keys {
+                guard.wake_all(*key);
+            }
+        }
+    }
+
+    /// A number in `0..count` from the scheduler's seeded stream (`count > 0`), for choices
+    /// such as which of several ready select operations completes.
+    pub(crate) fn choose(&self, count: usize) -> usize {
+        if count == 1 {
+            return 0;
+        }
+        self.shared.lock().choose(count)
+    }
+
+    /// Records that this thread now holds the mutex `key`, locked at `location`.
+    pub(crate) fn note_locked(&self, key: Key, location: &'static Location<'static>) {
+        self.shared.lock().holders.insert(key, (self.tid, location));
+    }
+
+    /// Records the release of mutex `key` and wakes one of its waiters; with `yield_after`,
+    /// then lets the scheduler choose who runs (a caller about to block passes false).
+    pub(crate) fn note_unlocked(&self, key: Key, yield_after: bool) {
+        let woke = {
+            let mut guard = self.shared.lock();
+            guard.holders.remove(&key);
+            !guard.aborted && guard.wake_one(key)
+        };
+        if woke && yield_after {
+            self.yield_now();
+        }
+    }
+
+    /// Whether thread `tid` of this simulation has finished.
+    pub(crate) fn is_finished(&self, tid: Tid) -> bool {
+        let guard = self.shared.lock();
+        matches!(guard.slots[tid].status, Status::Finished)
+    }
+
+    /// Blocks until thread `tid` finishes.
+    pub(crate) fn wait_for_exit(&self, tid: Tid, location: &'static Location<'static>) {
+        while !self.is_finished(tid) {
+            if self.block(&[join_key(tid)], None, Wait::Join(tid), location) == Wake::Aborted {
+                return;
+            }
+        }
+    }
+
+    /// Virtual time since the start of the simulation.
+    pub(crate) fn now(&self) -> Duration {
+        self.shared.now()
+    }
+
+    /// A fresh number for a lock, condvar or channel.
+    pub(crate) fn new_object(&self) -> ObjectId {
+        self.shared.lock().new_object()
+    }
+
+    /// The number of an object that keeps it in `slot` (0: none yet), giving it one now if
+    /// needed.
+    pub(crate) fn object_id(&self, slot: &AtomicU32) -> ObjectId {
+        match slot.load(Ordering::Relaxed) {
+            0 => {
+                let id = self.new_object();
+                slot.store(id, Ordering::Relaxed);
+                id
+            }
+            id => id,
+        }
+    }
+
+    /// A fresh seed for a user RNG, deterministic in the simulation's seed and schedule.
+    pub(crate) fn user_seed(&self) -> u64 {
+        self.shared.lock().user_seed()
+    }
+
+    /// The simulation's seed.
+    pub(crate) fn seed(&self) -> u64 {
+        self.shared.seed
+    }
+}

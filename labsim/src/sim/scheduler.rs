@@ -1,0 +1,299 @@
+//! The scheduler's state: threads, who may run, timers and wait queues. Pure bookkeeping
+//! under the simulation's lock; handing the run token between OS threads is `shared.rs`.
+//!
+//! Determinism rests on three rules kept here: every choice draws from the seeded
+//! [`SplitMix64`]; every list the choices index (`runnable`, wait queues) changes in an order
+//! fixed by the schedule itself; and the hash maps keyed by addresses are only ever looked up,
+//! never iterated.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::panic::Location;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Condvar;
+
+use super::rng::{mix, SplitMix64};
+use super::stats::SimStats;
+use super::wait::{Blocked, Key, ObjectId, Tid, Wake};
+use crate::error::SimError;
+
+/// Label of the scheduler's random stream.
+const SCHEDULE_STREAM: u64 = 1;
+/// Label of the stream that seeds the user's random-number generators.
+const USER_STREAM: u64 = 2;
+
+/// One simulated thread.
+pub(crate) struct Slot {
+    /// The name given at spawn, for reports.
+    pub(crate) name: Arc<str>,
+    pub(crate) status: Status,
+    /// The OS thread sleeps on this until the run token comes to it.
+    pub(crate) turn: Arc<Condvar>,
+    /// Sequence number of its pending timer; a timer entry whose number differs is stale.
+    timer: Option<u64>,
+    /// Why it was last woken.
+    pub(crate) woke: Wake,
+}
+
+/// Where a thread is in its life.
+pub(crate) enum Status {
+    /// Running or ready to run.
+    Runnable,
+    Blocked(Blocked),
+    Finished,
+}
+
+/// A deadline of a blocked thread, ordered by time and then by creation.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Timer {
+    at: Duration,
+    seq: u64,
+    tid: Tid,
+}
+
+/// Everything the scheduler knows, guarded by the simulation's lock.
+pub(crate) struct Scheduler {
+    rng: SplitMix64,
+    user_seeds: SplitMix64,
+    pub(crate) slots: Vec<Slot>,
+    /// The holder of the run token.
+    pub(crate) running: Option<Tid>,
+    /// Threads ready to run, other than the running one.
+    runnable: Vec<Tid>,
+    timers: BinaryHeap<Reverse<Timer>>,
+    next_timer: u64,
+    /// Blocked threads by the object they wait on, in the order they came.
+    waiters: HashMap<Key, Vec<Tid>>,
+    /// Held simulated mutexes: holder and where it locked, for the deadlock report.
+    pub(crate) holders: HashMap<Key, (Tid, &'static Location<'static>)>,
+    /// The last number given to a lock, condvar or channel (see `ObjectId`).
+    last_object: ObjectId,
+    /// Virtual time since the start.
+    pub(crate) now: Duration,
+    pub(crate) stats: SimStats,
+    /// Bumped by every primitive; the watchdog looks for it standing still.
+    pub(crate) progress: u64,
+    /// Bumped whenever a thread blocks; the watchdog looks for it standing still too.
+    pub(crate) blocks: u64,
+    pub(crate) failure: Option<SimError>,
+    /// Set when the simulation ends (failure or main returned): threads unwind and every
+    /// primitive stops blocking.
+    pub(crate) aborted: bool,
+    pub(crate) main_finished: bool,
+    /// OS threads not yet past their last use of the simulation.
+    pub(crate) live_os_threads: usize,
+}
+
+impl Scheduler {
+    /// A scheduler whose only thread is `main`, holding the token.
+    pub(crate) fn new(seed: u64) -> Scheduler {
+        let mut scheduler = Scheduler {
+            rng: SplitMix64::new(seed, SCHEDULE_STREAM),
+            user_seeds: SplitMix64::new(seed, USER_STREAM),
+            slots: Vec::new(),
+            running: None,
+            runnable: Vec::new(),
+            timers: BinaryHeap::new(),
+            next_timer: 0,
+            waiters: HashMap::new(),
+            holders: HashMap::new(),
+            last_object: 0,
+            now: Duration::ZERO,
+            stats: SimStats::default(),
+            progress: 0,
+            blocks: 0,
+            failure: None,
+            aborted: false,
+            main_finished: false,
+            live_os_threads: 0,
+        };
+        let main = scheduler.add_thread("main");
+        scheduler.runnable.clear();
+        scheduler.running = Some(main);
+        scheduler
+    }
+
+    /// Registers a new runnable thread.
+    pub(crate) fn add_thread(&mut self, name: &str) -> Tid {
+        let tid = self.slots.len();
+        self.slots.push(Slot {
+            name: name.into(),
+            status: Status::Runnable,
+            turn: Arc::new(Condvar::new()),
+            timer: None,
+            woke: Wake::Notified,
+        });
+        self.runnable.push(tid);
+        self.live_os_threads += 1;
+        self.stats.threads += 1;
+        tid
+    }
+
+    /// A fresh object number.
+    pub(crate) fn new_object(&mut self) -> ObjectId {
+        self.last_object += 1;
+        self.last_object
+    }
+
+    /// A seed for a user RNG, from the simulation's own stream.
+    pub(crate) fn user_seed(&mut self) -> u64 {
+        self.user_seeds.next_u64()
+    }
+
+    /// At a scheduling point of `me` (still runnable): whom to hand the token to, or `None`
+    /// to keep running. Every runnable thread, `me` included, is equally likely.
+    pub(crate) fn choose_at_yield(&mut self, me: Tid) -> Option<Tid> {
+        self.fire_due_timers();
+        if self.runnable.is_empty() {
+            return None;
+        }
+        let choice = self.rng.below(self.runnable.len() + 1);
+        self.note_decision(choice);
+        if choice == self.runnable.len() {
+            return None;
+        }
+        let next = self.runnable.swap_remove(choice);
+        self.runnable.push(me);
+        Some(next)
+    }
+
+    /// A seeded choice in `0..count`, folded into the fingerprint.
+    pub(crate) fn choose(&mut self, count: usize) -> usize {
+        let choice = self.rng.below(count);
+        self.note_decision(choice);
+        choice
+    }
+
+    /// Parks `me` on `blocked.keys` until woken, or until `deadline` (virtual) if given.
+    pub(crate) fn block(&mut self, me: Tid, blocked: Blocked, deadline: Option<Duration>) {
+        for key in &blocked.keys {
+            self.waiters.entry(*key).or_default().push(me);
+        }
+        if let Some(at) = deadline {
+            let seq = self.next_timer;
+            self.next_timer += 1;
+            self.timers.push(Reverse(Timer { at, seq, tid: me }));
+            self.slots[me].timer = Some(seq);
+        }
+        self.slots[me].status = Status::Blocked(blocked);
+        self.blocks += 1;
+    }
+
+    /// The next thread to run once the running one stops (blocks or finishes), advancing
+    /// virtual time to the earliest deadline when nobody can run. `None`: nobody can run and
+    /// nothing is due.
+    pub(crate) fn pick_next(&mut self) -> Option<Tid> {
+        self.fire_due_timers();
+        while self.runnable.is_empty() {
+            if !self.fire_earliest_timers() {
+                return None;
+            }
+        }
+        let choice = self.rng.below(self.runnable.len());
+        if self.runnable.len() > 1 {
+            self.note_decision(choice);
+        }
+        Some(self.runnable.swap_remove(choice))
+    }
+
+    /// Wakes every thread whose deadline has come (the clock moved while threads ran:
+    /// see [`Scheduler::advance`]).
+    fn fire_due_timers(&mut self) {
+        while let Some(Reverse(timer)) = self.timers.peek() {
+            if timer.at > self.now {
+                return;
+            }
+            let Reverse(timer) = self.timers.pop().expect("peeked");
+            if self.slots[timer.tid].timer == Some(timer.seq) {
+                self.make_runnable(timer.tid, Wake::Timeout);
+            }
+        }
+    }
+
+    /// Moves the clock forward by `step` while threads are running (a timed wait whose
+    /// deadline had already passed), so that loops of such waits see time pass.
+    pub(crate) fn advance(&mut self, step: Duration) {
+        self.now += step;
+    }
+
+    /// Wakes every thread whose deadline is the earliest pending one; false if none is pending.
+    fn fire_earliest_timers(&mut self) -> bool {
+        let mut fired = false;
+        while let Some(Reverse(timer)) = self.timers.peek() {
+            if fired && timer.at > self.now {
+                break;
+            }
+            let Reverse(timer) = self.timers.pop().expect("peeked");
+            if self.slots[timer.tid].timer != Some(timer.seq) {
+                continue; // stale: the thread was woken before its deadline
+            }
+            self.now = self.now.max(timer.at);
+            self.make_runnable(timer.tid, Wake::Timeout);
+            fired = true;
+        }
+        fired
+    }
+
+    /// Moves a blocked thread to the runnable list and takes it off every queue and timer.
+    pub(crate) fn make_runnable(&mut self, tid: Tid, why: Wake) {
+        let status = std::mem::replace(&mut self.slots[tid].status, Status::Runnable);
+        let Status::Blocked(blocked) = status else {
+            panic!("labsim: waking thread {tid}, which is not blocked");
+        };
+        for key in blocked.keys {
+            if let Some(queue) = self.waiters.get_mut(&key) {
+                queue.retain(|waiter| *waiter != tid);
+                if queue.is_empty() {
+                    self.waiters.remove(&key);
+                }
+            }
+        }
+        let slot = &mut self.slots[tid];
+        slot.timer = None;
+        slot.woke = why;
+        self.runnable.push(tid);
+    }
+
+    /// Wakes one thread waiting on `key`, chosen by the seeded RNG; false if none waits.
+    pub(crate) fn wake_one(&mut self, key: Key) -> bool {
+        let Some(queue) = self.waiters.get(&key) else {
+            return false;
+        };
+        let choice = self.rng.below(queue.len());
+        let tid = queue[choice];
+        self.make_runnable(tid, Wake::Notified);
+        true
+    }
+
+    /// Wakes every thread waiting on `key`, in the order they came; returns how many.
+    pub(crate) fn wake_all(&mut self, key: Key) -> usize {
+        let Some(queue) = self.waiters.remove(&key) else {
+            return 0;
+        };
+        let count = queue.len();
+        for tid in queue {
+            self.make_runnable(tid, Wake::Notified);
+        }
+        count
+    }
+
+    /// Folds a decision into the schedule fingerprint.
+    fn note_decision(&mut self, choice: usize) {
+        self.stats.decisions += 1;
+        let stamp = (self.now.as_nanos() as u64) ^ ((choice as u64) << 48);
+        self.stats.schedule_hash = mix(self.stats.schedule_hash, stamp);
+    }
+
+    /// Folds a token hand-over into the fingerprint and the counters.
+    pub(crate) fn note_switch(&mut self, next: Tid) {
+        self.stats.switches += 1;
+        self.stats.schedule_hash = mix(self.stats.schedule_hash, next as u64);
+    }
+
+    /// Names of every thread with its status, for the deadlock report.
+    pub(crate) fn name(&self, tid: Tid) -> &str {
+        &self.slots[tid].name
+    }
+}

@@ -1,0 +1,106 @@
+//! The thread that called `Sim::run`: waits for the simulation to end, and is its watchdog.
+
+use std::time::{Duration, Instant};
+
+use super::shared::{Guard, Shared};
+use crate::error::SimError;
+
+/// How long, at most, the supervisor sleeps between two looks at the simulation.
+const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How long the threads of an ended simulation get to unwind and exit before the supervisor
+/// stops waiting for them (a thread stuck in a busy loop never exits).
+const EXIT_GRACE: Duration = Duration::from_secs(5);
+
+/// A counter the watchdog expects to move, and since when it has not.
+struct Watch {
+    value: u64,
+    since: Instant,
+}
+
+impl Watch {
+    fn new(value: u64) -> Watch {
+        Watch {
+            value,
+            since: Instant::now(),
+        }
+    }
+
+    /// How long `value` has stood still, restarting the count when it moved.
+    fn still_for(&mut self, value: u64) -> Duration {
+        if value != self.value {
+            *self = Watch::new(value);
+        }
+        self.since.elapsed()
+    }
+}
+
+/// Waits until main returns or the simulation fails; fails it when, for `stall_limit` of
+/// real time, no primitive is reached (stall) or no thread blocks (livelock); then waits
+/// (bounded) for every thread to exit.
+pub(crate) fn supervise(shared: &Shared, stall_limit: Duration) {
+    let mut guard = shared.scheduler.lock();
+    let mut progress = Watch::new(guard.progress);
+    let mut blocks = Watch::new(guard.blocks);
+    while !guard.aborted {
+        shared
+            .done
+            .wait_for(&mut guard, POLL_INTERVAL.min(stall_limit / 4));
+        if guard.aborted {
+            break;
+        }
+        let stalled = progress.still_for(guard.progress);
+        let spinning = blocks.still_for(guard.blocks);
+        if stalled >= stall_limit {
+            let error = SimError::Stalled {
+                seed: shared.seed,
+                at: guard.now,
+                thread: running_name(&guard),
+                real: stalled,
+            };
+            shared.fail(&mut guard, error);
+        } else if spinning >= stall_limit && stalled < stall_limit / 2 {
+            // Primitives are still being reached (else this is a stall, reported above).
+            let error = SimError::Livelock {
+                seed: shared.seed,
+                at: guard.now,
+                thread: running_name(&guard),
+                real: spinning,
+            };
+            shared.fail(&mut guard, error);
+        }
+    }
+    let deadline = Instant::now() + EXIT_GRACE;
+    while guard.live_os_threads > 0 {
+        if shared.done.wait_until(&mut guard, deadline).timed_out() {
+            log::warn!(
+                target: "labsim",
+                "simulation (seed {}): {} thread(s) did not exit; leaving them",
+                shared.seed,
+                guard.live_os_threads
+            );
+            break;
+        }
+    }
+    let all_done = guard.live_os_threads == 0;
+    drop(guard);
+    join_os_threads(shared, all_done);
+}
+
+/// Joins the simulation's OS threads: all of them when every one is past its last use of
+/// the simulation (they are about to exit), else only those already gone.
+fn join_os_threads(shared: &Shared, all_done: bool) {
+    let threads = std::mem::take(&mut *shared.os_threads.lock());
+    for thread in threads {
+        if all_done || thread.is_finished() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn running_name(guard: &Guard<'_>) -> String {
+    match guard.running {
+        Some(tid) => guard.name(tid).to_string(),
+        None => "(none)".to_string(),
+    }
+}
