@@ -32,6 +32,17 @@ pub trait Model: Sync {
         output: Option<&Self::Output>,
     ) -> Option<Self::State>;
 
+    /// Whether an operation never changes the state, whatever the state it is applied to
+    /// (a read; a write that was refused). The search linearizes such an operation as soon
+    /// as it may come next and is legal, without trying the orders that place it later:
+    /// moving it to the front of any of them changes no state. It must be exact: `true`
+    /// for an operation whose step could change some state makes verdicts wrong. The
+    /// default is `false`, which is always safe.
+    fn is_read_only(&self, input: &Self::Input, output: Option<&Self::Output>) -> bool {
+        let _ = (input, output);
+        false
+    }
+
     /// A quick test the search uses to abandon a state early: could `(input, output)`, an
     /// operation that must be linearized before anything not in `between`, still be
     /// linearized from `state` after some of the operations in `between` (in some order)?

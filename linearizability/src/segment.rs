@@ -42,6 +42,9 @@ pub(crate) enum Step {
 struct Frame<S> {
     call_node: u32,
     state_before: S,
+    /// Taken as the only step worth trying (a legal read-only operation): backtracking past
+    /// it backtracks past the configuration it was taken from too.
+    forced: bool,
 }
 
 /// The search over one segment. Local operation `i` is `operations[i]`.
@@ -57,6 +60,10 @@ pub(crate) struct SegmentSearch<'h, M: Model> {
     cursor: u32,
     /// Set after reporting an end state: the next `run` backtracks from it first.
     at_end: bool,
+    /// Set on reaching a configuration, until its read-only operations have been looked at.
+    fresh: bool,
+    /// The operation that doomed the last step `push_if_new` refused, if one did.
+    doomed_by: Option<u32>,
     /// Scratch space for frontiers, and for the operations `doomed` walks past.
     frontier: Vec<u32>,
     walked: Vec<u32>,
@@ -84,6 +91,8 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
             memo: Memo::new(),
             operations,
             at_end: false,
+            fresh: true,
+            doomed_by: None,
             frontier: Vec::new(),
             walked: Vec::new(),
             longest: Vec::new(),
@@ -106,6 +115,7 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
         self.memo.clear();
         self.cursor = self.list.first();
         self.at_end = false;
+        self.fresh = true;
         self.longest.clear();
         self.blocked = None;
         self.longest_start = 0;
@@ -119,6 +129,7 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
         self.start = start;
         self.state = state;
         self.at_end = false;
+        self.fresh = true;
         self.cursor = self.list.first();
     }
 
@@ -133,6 +144,21 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
                 self.record_prefix(None);
                 self.at_end = self.goal == Goal::AllEndStates;
                 return Step::Linearized;
+            }
+            if std::mem::take(&mut self.fresh) {
+                if let Some((node, next_state)) = self.legal_read_only(model) {
+                    // The only step worth taking here (see `legal_read_only`): if it leads
+                    // nowhere new, neither does this configuration.
+                    if !self.push_if_new(model, node, next_state, true) {
+                        if let Some(doomed_by) = self.doomed_by.take() {
+                            self.record_prefix(Some(doomed_by));
+                        }
+                        if !self.backtrack() {
+                            return Step::Exhausted;
+                        }
+                    }
+                    continue;
+                }
             }
             let node = self.cursor;
             if self.list.is_call(node) {
@@ -157,11 +183,28 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
             self.cursor = self.list.next(call_node);
             return;
         };
+        if !self.push_if_new(model, call_node, next_state, false) {
+            self.cursor = self.list.next(call_node);
+        }
+    }
+
+    /// Linearizes the operation of `call_node` (its step gave `next_state`) unless the
+    /// configuration that makes is doomed or already explored; returns whether it did.
+    /// `forced` marks a step that was the only one worth taking from where it was taken.
+    fn push_if_new(
+        &mut self,
+        model: &M,
+        call_node: u32,
+        next_state: M::State,
+        forced: bool,
+    ) -> bool {
+        let op = self.list.operation(call_node);
         self.linearized.toggle(op);
         self.list.lift(call_node);
         self.frontier.clear();
         self.list.frontier(&mut self.frontier);
-        let is_new = !self.doomed(model, &next_state)
+        self.doomed_by = self.doomed(model, &next_state);
+        let is_new = self.doomed_by.is_none()
             && self.memo.insert_if_new(
                 &self.frontier,
                 self.linearized.get(),
@@ -172,27 +215,48 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
         if !is_new {
             self.list.unlift(call_node);
             self.linearized.toggle(op);
-            self.cursor = self.list.next(call_node);
-            return;
+            return false;
         }
         let state_before = std::mem::replace(&mut self.state, next_state);
         self.stack.push(Frame {
             call_node,
             state_before,
+            forced,
         });
         self.cursor = self.list.first();
+        self.fresh = true;
+        true
     }
 
-    /// Whether `state` can be abandoned at once: some pending operation can no longer be
-    /// linearized, as the model sees it, after any of the operations that may still come
+    /// A read-only operation (see [`Model::is_read_only`]) that may come next and is legal
+    /// now, with its step. Taking it now loses nothing: in any linearization from here that
+    /// places it later, it can move to the front (it is pending and nothing pending must
+    /// precede it, it is legal here, and it changes no state on the way), so the other
+    /// orders need not be tried.
+    fn legal_read_only(&self, model: &M) -> Option<(u32, M::State)> {
+        let mut node = self.list.first();
+        while !self.list.is_past_end(node) && self.list.is_call(node) {
+            let view = &self.operations[self.list.operation(node)];
+            if model.is_read_only(view.input, view.output) {
+                if let Some(next_state) = model.step(&self.state, view.input, view.output) {
+                    return Some((node, next_state));
+                }
+            }
+            node = self.list.next(node);
+        }
+        None
+    }
+
+    /// Whether `state` can be abandoned at once, and if so the pending operation that can no
+    /// longer be linearized, as the model sees it, after any of the operations that may still come
     /// before it (those called before it returned). Walks the list from the head for at most
     /// [`DOOM_WALK`] entries, so the test costs the concurrency, not the history.
-    fn doomed(&mut self, model: &M, state: &M::State) -> bool {
+    fn doomed(&mut self, model: &M, state: &M::State) -> Option<u32> {
         self.walked.clear();
         let mut node = self.list.first();
         for _ in 0..DOOM_WALK {
             if self.list.is_past_end(node) {
-                return false;
+                return None;
             }
             let op = self.list.operation(node);
             if self.list.is_call(node) {
@@ -206,25 +270,29 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
                     .filter(|&&other| other as usize != op)
                     .map(|&other| operations[other as usize].input);
                 if !model.can_follow(state, view.input, view.output, &mut between) {
-                    return true;
+                    return Some(op as u32);
                 }
             }
             node = self.list.next(node);
         }
-        false
+        None
     }
 
     /// Undoes the last choice and moves to the entry after it. Returns false when there is
     /// nothing to undo.
     fn backtrack(&mut self) -> bool {
-        let Some(frame) = self.stack.pop() else {
-            return false;
-        };
-        self.state = frame.state_before;
-        self.linearized.toggle(self.list.operation(frame.call_node));
-        self.list.unlift(frame.call_node);
-        self.cursor = self.list.next(frame.call_node);
-        true
+        while let Some(frame) = self.stack.pop() {
+            self.state = frame.state_before;
+            self.linearized.toggle(self.list.operation(frame.call_node));
+            self.list.unlift(frame.call_node);
+            if !frame.forced {
+                self.cursor = self.list.next(frame.call_node);
+                return true;
+            }
+            // A forced step was the only one worth taking from the configuration below it,
+            // so that configuration is exhausted too.
+        }
+        false
     }
 
     /// Keeps the current stack as the longest prefix if it beats the one recorded.

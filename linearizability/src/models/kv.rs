@@ -172,6 +172,10 @@ impl Model for KvModel {
         step_value(state, input, output)
     }
 
+    fn is_read_only(&self, input: &KvInput, _output: Option<&KvOutput>) -> bool {
+        input.op == KvOp::Get
+    }
+
     fn can_follow(
         &self,
         state: &KvState,
@@ -179,12 +183,14 @@ impl Model for KvModel {
         output: Option<&KvOutput>,
         between: &mut dyn Iterator<Item = &KvInput>,
     ) -> bool {
-        // Appends only extend a value, so with no put to come first, a read must see the
-        // current value followed by something.
+        // Appends only extend a value, so a read sees either the current value or the value
+        // of a put that may come first, followed by what was appended after it.
         match (input.op, output) {
             (KvOp::Get, Some(read)) => {
                 read.value.starts_with(state.value()) || {
-                    let mut puts = between.filter(|other| other.op == KvOp::Put);
+                    let mut puts = between.filter(|other| {
+                        other.op == KvOp::Put && read.value.starts_with(other.value.as_str())
+                    });
                     puts.next().is_some()
                 }
             }

@@ -1,7 +1,7 @@
 //! The key/value service as one map-valued register, without partitioning: slower, and
 //! kept to measure what partitioning buys (porcupine's "no partition" model).
 
-use super::kv::{describe, step_value, KvInput, KvOutput, KvState, ARC_HEADER_BYTES};
+use super::kv::{describe, step_value, KvInput, KvOp, KvOutput, KvState, ARC_HEADER_BYTES};
 use crate::hashing::mix64;
 use crate::model::Model;
 use std::collections::BTreeMap;
@@ -50,6 +50,10 @@ impl Model for KvMapModel {
             values: Arc::default(),
             hash: 0,
         }
+    }
+
+    fn is_read_only(&self, input: &KvInput, _output: Option<&KvOutput>) -> bool {
+        input.op == KvOp::Get
     }
 
     fn step(

@@ -55,6 +55,17 @@ impl Model for RegisterModel {
         None
     }
 
+    fn is_read_only(&self, input: &RegisterInput, output: Option<&RegisterOutput>) -> bool {
+        matches!(
+            (input, output),
+            (RegisterInput::Read, _)
+                | (
+                    RegisterInput::Cas { .. },
+                    Some(RegisterOutput::Cas { ok: false })
+                )
+        )
+    }
+
     fn step(
         &self,
         state: &Option<i64>,

@@ -202,6 +202,18 @@ impl Model for VersionedModel {
         }
     }
 
+    fn is_read_only(&self, input: &VersionedInput, output: Option<&VersionedOutput>) -> bool {
+        // A get, or a put the server refused: neither changes the key.
+        matches!(
+            (input, output),
+            (VersionedInput::Get { .. }, _)
+                | (
+                    VersionedInput::Put { .. },
+                    Some(VersionedOutput::Version | VersionedOutput::NoKey)
+                )
+        )
+    }
+
     fn can_follow(
         &self,
         state: &VersionedState,
