@@ -1,7 +1,6 @@
 //! Lab 2, the key/value server: versioned puts on a reliable network, clients racing for one
 //! key, and one client on an unreliable network.
 
-use std::thread;
 use std::time::{Duration, Instant};
 
 use kvsrv::{KvClerk, KvError, Version};
@@ -10,16 +9,6 @@ use crate::tester::{Config, Spec, TestClerk};
 
 /// The course's limit on the linearizability check of the racing clients.
 const RACING_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How long a racing client pauses between rounds. Our simulated network carries a call in
-/// tens of microseconds, several times faster than the course's, so ten clients racing flat
-/// out for a second record 90,000-155,000 calls on one key, with almost no moment when no
-/// call is pending: the checker still decides such a history (linearizable in every trial),
-/// but in 0.2 to 8 s, too close to the course's 10 s limit for the check to be sure. With
-/// this pause a client makes at most 500 rounds of a get and a put, so the history stays
-/// under 10,000 calls, which the checker decides in well under a second, and the clients
-/// still race: about a third of the puts meet a version another client has just made.
-const RACING_PAUSE: Duration = Duration::from_millis(2);
 
 /// The course's limit on the linearizability check of the unreliable test.
 const UNRELIABLE_CHECK_TIMEOUT: Duration = Duration::from_secs(1);
@@ -166,7 +155,6 @@ fn put_until(me: usize, clerk: &TestClerk<'_>, key: &str, deadline: Instant) -> 
             Err(KvError::NoKey) => panic!("client {me}: Put({key}) at v{version} answered NoKey"),
         }
         attempt += 1;
-        thread::sleep(RACING_PAUSE);
     }
     counts
 }
