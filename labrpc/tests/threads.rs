@@ -53,9 +53,16 @@ fn a_thousand_networks_leave_no_threads() {
         network.enable("e", true).unwrap();
         // Several concurrent calls, so each network starts several handler threads.
         std::thread::scope(|scope| {
-            for i in 0..4 {
-                let client = client.clone();
-                scope.spawn(move || assert_eq!(client.ping(&Ping(i)).unwrap().0, i + 1));
+            let calls: Vec<_> = (0..4)
+                .map(|i| {
+                    let client = client.clone();
+                    scope.spawn(move || assert_eq!(client.ping(&Ping(i)).unwrap().0, i + 1))
+                })
+                .collect();
+            // Join each caller outright: the scope by itself only waits until the closures
+            // return, and a thread may still be exiting then, which the count would see.
+            for call in calls {
+                call.join().expect("a call panicked");
             }
         });
     }
