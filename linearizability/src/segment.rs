@@ -5,6 +5,15 @@
 //! and either stops at the first full linearization, or, for a segment that has more after
 //! it, finds every state the segment can end in. It runs in slices so a scheduler can
 //! interleave partitions, stop them, and enforce a deadline from inside the loop.
+//!
+//! Two prunings keep it small, and neither can change a verdict, because each only drops
+//! configurations that provably have no completion, or that have one exactly when a kept
+//! configuration does:
+//!
+//! - A legal read-only operation (see `Model::is_read_only`) that may come next is taken at
+//!   once, and the other orders from that configuration are not tried.
+//! - A configuration is abandoned as soon as the model says some pending operation can no
+//!   longer be linearized from its state (`Model::can_follow`).
 
 use crate::entries::EntryList;
 use crate::hashing::fx_hash;
