@@ -43,6 +43,10 @@ pub trait Model: Sync {
         false
     }
 
+    /// Whether [`Model::can_follow`] can ever answer `false`. The search only asks it when
+    /// this is true, so a model that does not implement it pays nothing.
+    const CAN_FOLLOW_PRUNES: bool = false;
+
     /// A quick test the search uses to abandon a state early: could `(input, output)`, an
     /// operation that must be linearized before anything not in `between`, still be
     /// linearized from `state` after some of the operations in `between` (in some order)?

@@ -261,6 +261,9 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
     /// before it (those called before it returned). Walks the list from the head for at most
     /// [`DOOM_WALK`] entries, so the test costs the concurrency, not the history.
     fn doomed(&mut self, model: &M, state: &M::State) -> Option<u32> {
+        if !M::CAN_FOLLOW_PRUNES {
+            return None;
+        }
         self.walked.clear();
         let mut node = self.list.first();
         for _ in 0..DOOM_WALK {

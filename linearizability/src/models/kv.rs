@@ -176,6 +176,8 @@ impl Model for KvModel {
         input.op == KvOp::Get
     }
 
+    const CAN_FOLLOW_PRUNES: bool = true;
+
     fn can_follow(
         &self,
         state: &KvState,

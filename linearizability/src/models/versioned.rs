@@ -214,6 +214,8 @@ impl Model for VersionedModel {
         )
     }
 
+    const CAN_FOLLOW_PRUNES: bool = true;
+
     fn can_follow(
         &self,
         state: &VersionedState,
