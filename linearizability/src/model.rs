@@ -1,6 +1,7 @@
 //! The `Model` trait: the sequential specification a history is checked against.
 
 use crate::history::{Event, Operation};
+use std::any::Any;
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -62,6 +63,30 @@ pub trait Model: Sync {
     ) -> bool {
         let _ = (state, input, output, between);
         true
+    }
+
+    /// A summary of a partition's operations for [`Model::forget`], built once per partition
+    /// from every operation's input and output. `None` (the default): nothing to forget.
+    fn summarize(
+        &self,
+        operations: &mut dyn Iterator<Item = (&Self::Input, Option<&Self::Output>)>,
+    ) -> Option<Box<dyn Any + Send + Sync>> {
+        let _ = operations;
+        None
+    }
+
+    /// A state to keep instead of `state` because nothing in the partition (as `summary`
+    /// from [`Model::summarize`] tells) can tell them apart from now on: every sequence of
+    /// the partition's operations must be legal from one exactly when it is from the other,
+    /// and lead to states that are again interchangeable. The search then keeps one memo
+    /// entry for many states. `None` (the default) keeps `state`.
+    fn forget(
+        &self,
+        state: &Self::State,
+        summary: &(dyn Any + Send + Sync),
+    ) -> Option<Self::State> {
+        let _ = (state, summary);
+        None
     }
 
     /// Roughly how many bytes a stored state holds, inline and on the heap; the memory bound

@@ -16,7 +16,7 @@
 
 use crate::memo::Memo;
 use crate::model::Model;
-use crate::segment::{quiescent_segments, Goal, SegmentSearch, Step};
+use crate::segment::{quiescent_segments, Goal, SegmentSearch, Step, Summary};
 use crate::view::OpView;
 use std::ops::Range;
 
@@ -91,6 +91,8 @@ pub(crate) struct Search<'a, 'h, M: Model> {
     outcome: Progress,
     /// A finished level's search, kept for its buffers.
     spare: Option<SegmentSearch<'h, M>>,
+    /// What the model wants to know about the partition to forget details of states.
+    summary: Option<Box<Summary>>,
     /// [`EAGER_MEMO_BYTES`], or another bound in tests.
     eager_memo_bytes: usize,
 }
@@ -100,6 +102,7 @@ impl<'a, 'h, M: Model> Search<'a, 'h, M> {
     pub fn new(model: &'a M, operations: Vec<OpView<'h, M>>) -> Self {
         let times: Vec<_> = operations.iter().map(|op| (op.call, op.ret)).collect();
         let (order, segments) = quiescent_segments(&times);
+        let summary = model.summarize(&mut operations.iter().map(|op| (op.input, op.output)));
         let mut search = Search {
             model,
             operations,
@@ -111,6 +114,7 @@ impl<'a, 'h, M: Model> Search<'a, 'h, M> {
             longest: Prefix::default(),
             outcome: Progress::Running,
             spare: None,
+            summary,
             eager_memo_bytes: EAGER_MEMO_BYTES,
         };
         if search.segments.is_empty() {
@@ -135,7 +139,10 @@ impl<'a, 'h, M: Model> Search<'a, 'h, M> {
                 .last_mut()
                 .expect("a running search has a level");
             let last = level.segment + 1 == self.segments.len();
-            match level.search.run(model, &mut budget) {
+            match level
+                .search
+                .run(model, self.summary.as_deref(), &mut budget)
+            {
                 Step::Running => {}
                 Step::Linearized if last => self.outcome = Progress::Linearizable,
                 Step::Linearized => self.found_end_state(),

@@ -26,6 +26,9 @@ use crate::view::OpView;
 /// operations pending at once in a crowded history, few enough to stay cheap.
 const DOOM_WALK: usize = 48;
 
+/// A partition's summary for `Model::forget`.
+pub(crate) type Summary = dyn std::any::Any + Send + Sync;
+
 /// What the search is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Goal {
@@ -143,7 +146,7 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
     }
 
     /// Runs the search loop until it has news or `budget` (decremented as it goes) is spent.
-    pub fn run(&mut self, model: &M, budget: &mut usize) -> Step {
+    pub fn run(&mut self, model: &M, summary: Option<&Summary>, budget: &mut usize) -> Step {
         if std::mem::take(&mut self.at_end) && !self.backtrack() {
             return Step::Exhausted;
         }
@@ -158,7 +161,7 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
                 if let Some((node, next_state)) = self.legal_read_only(model) {
                     // The only step worth taking here (see `legal_read_only`): if it leads
                     // nowhere new, neither does this configuration.
-                    if !self.push_if_new(model, node, next_state, true) {
+                    if !self.push_if_new(model, summary, node, next_state, true) {
                         if let Some(doomed_by) = self.doomed_by.take() {
                             self.record_prefix(Some(doomed_by));
                         }
@@ -171,7 +174,7 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
             }
             let node = self.cursor;
             if self.list.is_call(node) {
-                self.try_linearize(model, node);
+                self.try_linearize(model, summary, node);
             } else {
                 let blocked = self.list.operation(node) as u32;
                 self.record_prefix(Some(blocked));
@@ -185,14 +188,14 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
 
     /// At a call entry: linearize the operation here if the model allows it and the
     /// resulting configuration is new; otherwise move on to the next entry.
-    fn try_linearize(&mut self, model: &M, call_node: u32) {
+    fn try_linearize(&mut self, model: &M, summary: Option<&Summary>, call_node: u32) {
         let op = self.list.operation(call_node);
         let view = &self.operations[op];
         let Some(next_state) = model.step(&self.state, view.input, view.output) else {
             self.cursor = self.list.next(call_node);
             return;
         };
-        if !self.push_if_new(model, call_node, next_state, false) {
+        if !self.push_if_new(model, summary, call_node, next_state, false) {
             self.cursor = self.list.next(call_node);
         }
     }
@@ -203,10 +206,15 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
     fn push_if_new(
         &mut self,
         model: &M,
+        summary: Option<&Summary>,
         call_node: u32,
         next_state: M::State,
         forced: bool,
     ) -> bool {
+        let next_state = match summary.and_then(|summary| model.forget(&next_state, summary)) {
+            Some(equivalent) => equivalent,
+            None => next_state,
+        };
         let op = self.list.operation(call_node);
         self.linearized.toggle(op);
         self.list.lift(call_node);

@@ -4,6 +4,7 @@ use crate::hashing::{fnv1a, FNV_OFFSET};
 use crate::history::{Event, Operation};
 use crate::model::{partition_events_by_key, partition_operations_by_key, Model};
 use serde::{Deserialize, Serialize};
+use std::any::Any;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -79,10 +80,16 @@ impl KvOutput {
 
 /// One key's value, shared rather than copied, with its FNV-1a hash kept up to date
 /// (an append extends the hash instead of rehashing the whole string).
+///
+/// The search may also hold an *unseen* state: a value that no read of the history shows,
+/// nor any value that extends it. Such values cannot be told apart by anything that follows
+/// (appends keep them unseen, a read cannot return them, a put replaces them), so the search
+/// keeps one state for all of them instead of one per order of the appends that made them.
 #[derive(Clone, Debug)]
 pub struct KvState {
     value: Arc<str>,
     hash: u64,
+    unseen: bool,
 }
 
 impl KvState {
@@ -91,7 +98,22 @@ impl KvState {
         KvState {
             value: value.into(),
             hash: fnv1a(FNV_OFFSET, value.as_bytes()),
+            unseen: false,
         }
+    }
+
+    /// The state standing for every value that no read can show (see the type's doc).
+    pub fn unseen() -> Self {
+        KvState {
+            value: "".into(),
+            hash: UNSEEN_HASH,
+            unseen: true,
+        }
+    }
+
+    /// Whether this stands for values that no read can show.
+    pub fn is_unseen(&self) -> bool {
+        self.unseen
     }
 
     /// The value.
@@ -101,12 +123,16 @@ impl KvState {
 
     /// The state after appending `suffix`.
     pub fn appended(&self, suffix: &str) -> Self {
+        if self.unseen {
+            return self.clone();
+        }
         let mut value = String::with_capacity(self.value.len() + suffix.len());
         value.push_str(&self.value);
         value.push_str(suffix);
         KvState {
             value: value.into(),
             hash: fnv1a(self.hash, suffix.as_bytes()),
+            unseen: false,
         }
     }
 }
@@ -114,9 +140,13 @@ impl KvState {
 impl PartialEq for KvState {
     fn eq(&self, other: &Self) -> bool {
         self.hash == other.hash
+            && self.unseen == other.unseen
             && (Arc::ptr_eq(&self.value, &other.value) || self.value == other.value)
     }
 }
+
+/// The hash of the unseen state (any fixed word: equality also compares the flag).
+const UNSEEN_HASH: u64 = 0x5eed_0f_a11_7a1e5;
 
 impl Eq for KvState {}
 
@@ -141,7 +171,7 @@ pub(crate) fn step_value(
 ) -> Option<KvState> {
     match input.op {
         KvOp::Get => match output {
-            Some(output) if output.value != *value.value() => None,
+            Some(output) if value.is_unseen() || output.value != *value.value() => None,
             _ => Some(value.clone()),
         },
         KvOp::Put => Some(KvState::new(&input.value)),
@@ -189,7 +219,7 @@ impl Model for KvModel {
         // of a put that may come first, followed by what was appended after it.
         match (input.op, output) {
             (KvOp::Get, Some(read)) => {
-                read.value.starts_with(state.value()) || {
+                (!state.is_unseen() && read.value.starts_with(state.value())) || {
                     let mut puts = between.filter(|other| {
                         other.op == KvOp::Put && read.value.starts_with(other.value.as_str())
                     });
@@ -221,6 +251,39 @@ impl Model for KvModel {
     }
 
     fn describe_state(&self, state: &KvState) -> String {
+        if state.is_unseen() {
+            return "(a value no read shows, until a put)".to_string();
+        }
         format!("'{}'", state.value())
     }
+
+    fn summarize(
+        &self,
+        operations: &mut dyn Iterator<Item = (&KvInput, Option<&KvOutput>)>,
+    ) -> Option<Box<dyn Any + Send + Sync>> {
+        let mut reads: Vec<String> = operations
+            .filter(|(input, _)| input.op == KvOp::Get)
+            .filter_map(|(_, output)| output.map(|read| read.value.clone()))
+            .collect();
+        reads.sort_unstable();
+        reads.dedup();
+        Some(Box::new(SeenValues(reads)))
+    }
+
+    fn forget(&self, state: &KvState, summary: &(dyn Any + Send + Sync)) -> Option<KvState> {
+        let SeenValues(reads) = summary.downcast_ref::<SeenValues>()?;
+        if state.is_unseen() {
+            return None;
+        }
+        // The values starting with `state` sit together in sorted order, from where it would
+        // be inserted.
+        let first = reads.partition_point(|read| read.as_str() < state.value());
+        let seen = reads
+            .get(first)
+            .is_some_and(|read| read.starts_with(state.value()));
+        (!seen).then(KvState::unseen)
+    }
 }
+
+/// Every value a read of the partition returned, sorted: what [`KvModel::forget`] consults.
+struct SeenValues(Vec<String>);
