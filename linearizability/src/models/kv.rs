@@ -146,7 +146,7 @@ impl PartialEq for KvState {
 }
 
 /// The hash of the unseen state (any fixed word: equality also compares the flag).
-const UNSEEN_HASH: u64 = 0x5eed_0f_a11_7a1e5;
+const UNSEEN_HASH: u64 = 0x005e_ed0f_a117_a1e5;
 
 impl Eq for KvState {}
 
