@@ -57,6 +57,11 @@
 //! thread per core, so every partition makes progress from the start; the first Illegal
 //! partition stops the others, and the deadline is checked inside the loop.
 //!
+//! Models may help the search with three exact reductions: take a legal read at once
+//! ([`Model::is_read_only`]), abandon a state a pending read can no longer follow
+//! ([`Model::can_follow`]), and keep one state for values nothing in the history can tell
+//! apart ([`Model::summarize`], [`Model::forget`]).
+//!
 //! Verdicts stay exact: memo entries are compared in full (frontier and state), never by a
 //! hash alone, so no collision can prune a configuration that was not explored.
 //!
