@@ -211,11 +211,15 @@ impl<'h, M: Model> SegmentSearch<'h, M> {
         next_state: M::State,
         forced: bool,
     ) -> bool {
-        let next_state = match summary.and_then(|summary| model.forget(&next_state, summary)) {
-            Some(equivalent) => equivalent,
-            None => next_state,
-        };
         let op = self.list.operation(call_node);
+        let view = &self.operations[op];
+        // A read-only step leaves the state as it was, already forgotten or not.
+        let next_state = match summary {
+            Some(summary) if !model.is_read_only(view.input, view.output) => {
+                model.forget(&next_state, summary).unwrap_or(next_state)
+            }
+            _ => next_state,
+        };
         self.linearized.toggle(op);
         self.list.lift(call_node);
         self.frontier.clear();
