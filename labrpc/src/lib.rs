@@ -26,7 +26,13 @@
 //!   every request's bytes and every delivered reply's bytes, [`Network::count`] the calls
 //!   that reached a server's handlers.
 //! - **Replay**: all random decisions come from one RNG per network, seeded from `LAB_SEED`
-//!   when it is set ([`Network::seed`] tells the seed to print).
+//!   when it is set ([`Network::seed`] tells the seed to print). In real mode that pins the
+//!   faults but not thread timing.
+//! - **Simulation**: every thread, lock, channel, sleep and random draw is labsim's, so a
+//!   network created inside a labsim simulation runs in its virtual time, seeded by it, and
+//!   replays exactly from the simulation's seed. There each request and each reply also
+//!   takes [`network::SIMULATED_LINK_LATENCY`], so that virtual time moves on the reliable
+//!   network too; real mode adds no latency.
 //! - **Shutdown**: dropping the network (or [`Network::cleanup`]) fails every pending call with
 //!   [`RpcError::NetworkClosed`] at once and joins the handler threads.
 //! - Each dispatch decodes fresh arguments and builds a fresh reply; nothing is shared by

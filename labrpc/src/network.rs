@@ -128,7 +128,8 @@ struct Route {
 }
 
 impl Network {
-    /// A network seeded from `LAB_SEED` if set, otherwise from the operating system.
+    /// A network seeded as [`seed_from_env`] says: from `LAB_SEED` if set, otherwise from the
+    /// operating system; inside a simulation, from the simulation.
     ///
     /// # Panics
     ///
@@ -481,10 +482,15 @@ fn reorder_delay(rng: &mut LabRng) -> Option<Duration> {
     Some(Duration::from_millis(REORDER_BASE_MS + extra))
 }
 
-/// The seed from `LAB_SEED`, or a fresh one when it is unset: from the operating system in
-/// real mode, from the simulation's seed inside one (so a simulated run replays from its
-/// simulation seed alone).
+/// The seed from `LAB_SEED`, or a fresh one from the operating system when it is unset.
+///
+/// Inside a simulation it is drawn from the simulation instead, whose own seed came from
+/// `LAB_SEED` (or was fresh): so the simulation's seed alone replays the run, whether or not
+/// `LAB_SEED` was set the first time.
 pub fn seed_from_env() -> Result<u64> {
+    if labsim::is_simulated() {
+        return Ok(labsim::rand::random());
+    }
     match std::env::var(SEED_VAR) {
         Ok(text) => text
             .trim()

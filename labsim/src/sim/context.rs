@@ -197,7 +197,18 @@ impl Context {
         matches!(guard.slots[tid].status, Status::Finished)
     }
 
-    /// Blocks until thread `tid` finishes.
+    /// The calling thread's handle on this simulation, for a wait on an object this handle
+    /// was taken for (a `JoinHandle` keeps its spawner's handle, but whoever joins it is the
+    /// one that blocks). Panics when the caller is not a thread of this simulation.
+    #[track_caller]
+    pub(crate) fn caller(&self) -> Context {
+        match current() {
+            Some(caller) if Arc::ptr_eq(&caller.shared, &self.shared) => caller,
+            _ => panic!("labsim: only a thread of its own simulation can join a simulated thread"),
+        }
+    }
+
+    /// Blocks the calling thread (this handle's thread) until thread `tid` finishes.
     pub(crate) fn wait_for_exit(&self, tid: Tid, location: &'static Location<'static>) {
         while !self.is_finished(tid) {
             if self.block(&[join_key(tid)], None, Wait::Join(tid), location) == Wake::Aborted {
