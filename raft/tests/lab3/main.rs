@@ -11,4 +11,5 @@ mod tester;
 mod agreement_3b;
 mod election_3a;
 mod persistence_3c;
+mod replay;
 mod snapshots_3d;
