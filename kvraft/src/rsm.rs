@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 // Raft's apply channel is labsim's, so every channel here is too (in real mode they are
 // crossbeam's underneath). The rest of kvraft moves to labsim in issue 13.
-use labsim::channel::{Receiver, RecvTimeoutError, Sender};
 use labrpc::ClientEnd;
+use labsim::channel::{Receiver, RecvTimeoutError, Sender};
 use parking_lot::Mutex;
 use raft::{ApplyMsg, Persister, Raft};
 use serde::de::DeserializeOwned;

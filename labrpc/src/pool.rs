@@ -127,9 +127,8 @@ impl ThreadPool {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let shared = Arc::clone(&self.shared);
         *self.shared.live.lock() += 1;
-        let handle = labsim::thread::spawn(format!("{}-{id}", self.shared.name), move || {
-            shared.run(id)
-        });
+        let handle =
+            labsim::thread::spawn(format!("{}-{id}", self.shared.name), move || shared.run(id));
         let mut threads = self.shared.threads.lock();
         threads.retain(|_, handle| !handle.is_finished());
         threads.insert(id, handle);

@@ -52,10 +52,12 @@ fn a_thousand_networks_leave_no_threads() {
         network.connect("e", "s").unwrap();
         network.enable("e", true).unwrap();
         // Several concurrent calls, so each network starts several handler threads.
-        std::thread::scope(|scope| {
+        labsim::thread::scope(|scope| {
             for i in 0..4 {
                 let client = client.clone();
-                scope.spawn(move || assert_eq!(client.ping(&Ping(i)).unwrap().0, i + 1));
+                scope.spawn("caller", move || {
+                    assert_eq!(client.ping(&Ping(i)).unwrap().0, i + 1)
+                });
             }
         });
     }

@@ -254,9 +254,11 @@ fn concurrent_starts_3b() {
                 let starts: Vec<_> = (0..iterations)
                     .map(|i| {
                         let cfg = &cfg;
-                        scope.spawn(format!("starter-{i}"), move || match cfg.start(leader, command(100 + i)) {
-                            Some((index, term1)) if term1 == term => Some(index),
-                            _ => None,
+                        scope.spawn(format!("starter-{i}"), move || {
+                            match cfg.start(leader, command(100 + i)) {
+                                Some((index, term1)) if term1 == term => Some(index),
+                                _ => None,
+                            }
                         })
                     })
                     .collect();

@@ -336,7 +336,9 @@ fn internal_churn(cfg: &Config, servers: usize) {
         let clients: Vec<_> = (0..3)
             .map(|me| {
                 let stop = &stop;
-                scope.spawn(format!("churn-client-{me}"), move || churn_client(cfg, me, stop))
+                scope.spawn(format!("churn-client-{me}"), move || {
+                    churn_client(cfg, me, stop)
+                })
             })
             .collect();
 

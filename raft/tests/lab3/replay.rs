@@ -84,7 +84,10 @@ fn one_seed_replays_exactly() {
             "{test} with seed {seed} ran differently the second time; first difference at {}",
             first_difference(&first.log, &second.log)
         );
-        println!("replay: {test}: {} log lines, identical", first.log.lines().count());
+        println!(
+            "replay: {test}: {} log lines, identical",
+            first.log.lines().count()
+        );
     }
     let other_seed = seed.wrapping_add(1);
     let first = run_simulated(REPLAYED[0], seed);
