@@ -434,3 +434,28 @@ fn deleting_an_end_ends_its_pending_calls() {
     }
     assert!(start.elapsed() < Duration::from_secs(1));
 }
+
+/// In simulation, does a call on the reliable network take exactly one link latency each
+/// way in virtual time, and does an unreliable run replay exactly from the simulation's seed?
+#[test]
+fn simulated_calls_take_virtual_latency_and_replay() {
+    let run = |seed: u64| {
+        labsim::Sim::new(seed)
+            .run(|| {
+                let (network, _junk, client) = setup();
+                let start = Instant::now();
+                assert_eq!(client.handler1(&Number(7)).unwrap(), Text("7".into()));
+                let one_call = start.elapsed();
+                network.set_reliable(false);
+                let outcomes: Vec<_> = (0..40)
+                    .map(|i| client.handler1(&Number(i)).map(|reply| reply.0))
+                    .collect();
+                (one_call, outcomes, start.elapsed())
+            })
+            .unwrap()
+    };
+    let (one_call, outcomes, elapsed) = run(5);
+    assert_eq!(one_call, 2 * labrpc::network::SIMULATED_LINK_LATENCY);
+    assert!(outcomes.iter().any(Result::is_err) && outcomes.iter().any(Result::is_ok));
+    assert_eq!(run(5), (one_call, outcomes, elapsed), "one seed, one run");
+}
