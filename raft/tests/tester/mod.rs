@@ -6,6 +6,10 @@
 //! The checks fail the test by panicking in the test's thread; an applier that sees a wrong
 //! or out-of-order commit records the error, and the next check (every `one`, `wait`,
 //! `n_committed`, `check_one_leader`, and `end`) fails the test with it.
+//!
+//! Threads, locks, sleeps and the clock are labsim's, and every random choice comes from the
+//! network's seeded RNG, so a test built inside a labsim simulation runs in virtual time and
+//! replays from the simulation's seed.
 
 // Each test binary (one per part) uses only some of the tester.
 #![allow(dead_code)]
