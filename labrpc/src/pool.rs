@@ -147,6 +147,7 @@ impl Shared {
 
     /// A thread's loop: run jobs until the pool closes or the thread idles too long.
     fn run(self: Arc<Self>, id: usize) {
+        let _leaving = Leaving(&self);
         loop {
             match self.receiver.recv_timeout(self.idle_linger) {
                 Ok(job) => {
@@ -164,10 +165,19 @@ impl Shared {
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
-        let mut live = self.live.lock();
+    }
+}
+
+/// Counts a pool thread out when its loop ends, by returning or by unwinding: a job that
+/// panics (or a simulation that ends under it) must not leave `shutdown` waiting forever.
+struct Leaving<'a>(&'a Shared);
+
+impl Drop for Leaving<'_> {
+    fn drop(&mut self) {
+        let mut live = self.0.live.lock();
         *live -= 1;
         if *live == 0 {
-            self.all_done.notify_all();
+            self.0.all_done.notify_all();
         }
     }
 }
@@ -196,6 +206,15 @@ mod tests {
         pool.shutdown(None);
         assert!(pool.shared.threads.lock().is_empty());
         assert!(!pool.execute(|| panic!("runs after shutdown")));
+    }
+
+    #[test]
+    fn a_panicking_job_does_not_hold_up_shutdown() {
+        let pool = ThreadPool::new("test-pool", Duration::from_millis(500));
+        pool.execute(|| panic!("a job fails"));
+        let started = Instant::now();
+        pool.shutdown(None);
+        assert!(started.elapsed() < Duration::from_secs(1));
     }
 
     #[test]

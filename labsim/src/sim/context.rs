@@ -16,6 +16,9 @@ use super::wait::{join_key, Blocked, Key, ObjectId, Tid, Wait, Wake};
 /// passed.
 pub(crate) const EXPIRED_WAIT_TICK: Duration = Duration::from_micros(1);
 
+/// How long (real time) a wait started after the simulation ended pauses before it returns.
+const ENDED_WAIT_PAUSE: Duration = Duration::from_millis(1);
+
 /// Timed waits longer than this are waits without a deadline.
 const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
@@ -102,7 +105,13 @@ impl Context {
     ) -> Wake {
         let mut guard = self.shared.lock();
         if guard.aborted {
-            return self.shared.bail(&mut guard);
+            let wake = self.shared.bail(&mut guard);
+            drop(guard);
+            // The simulation has ended and this thread is unwinding (a `Drop` that waits):
+            // nothing will wake it, while the other threads unwind in real time. A short real
+            // pause keeps a wait loop from spinning hot meanwhile.
+            std::thread::sleep(ENDED_WAIT_PAUSE);
+            return wake;
         }
         // A deadline beyond the horizon is no deadline (and keeps `Instant` from overflowing).
         let deadline = deadline.filter(|at| *at < guard.now.saturating_add(FOREVER));
