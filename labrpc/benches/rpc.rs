@@ -5,10 +5,10 @@
 //! criterion reports the time for a batch of 16 × 200 calls, from which calls/s follows).
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use labrpc::{Network, Server};
+use labsim::time::Instant;
 use serde::{Deserialize, Serialize};
 
 /// A small request, the size of a Raft heartbeat.
@@ -66,9 +66,9 @@ fn benchmarks(c: &mut Criterion) {
     group.throughput(Throughput::Elements((CALLERS * CALLS_PER_CALLER) as u64));
     group.bench_function("batch of 16 x 200 calls", |b| {
         b.iter(|| {
-            std::thread::scope(|scope| {
+            labsim::thread::scope(|scope| {
                 for client in &clients {
-                    scope.spawn(move || {
+                    scope.spawn("caller", move || {
                         for i in 0..CALLS_PER_CALLER {
                             client
                                 .ping(&Ping {

@@ -11,9 +11,9 @@
 //! then disconnects the end and shows the call failing, and prints the network's counters.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use labrpc::{Network, Server};
+use labsim::time::Instant;
 use serde::{Deserialize, Serialize};
 
 /// What the client sends.

@@ -26,7 +26,13 @@
 //!   every request's bytes and every delivered reply's bytes, [`Network::count`] the calls
 //!   that reached a server's handlers.
 //! - **Replay**: all random decisions come from one RNG per network, seeded from `LAB_SEED`
-//!   when it is set ([`Network::seed`] tells the seed to print).
+//!   when it is set ([`Network::seed`] tells the seed to print). In real mode that pins the
+//!   faults but not thread timing.
+//! - **Simulation**: every thread, lock, channel, sleep and random draw is labsim's, so a
+//!   network created inside a labsim simulation runs in its virtual time, seeded by it, and
+//!   replays exactly from the simulation's seed. There each request and each reply also
+//!   takes [`network::SIMULATED_LINK_LATENCY`], so that virtual time moves on the reliable
+//!   network too; real mode adds no latency.
 //! - **Shutdown**: dropping the network (or [`Network::cleanup`]) fails every pending call with
 //!   [`RpcError::NetworkClosed`] at once and joins the handler threads.
 //! - Each dispatch decodes fresh arguments and builds a fresh reply; nothing is shared by
@@ -52,6 +58,9 @@ pub mod error;
 pub mod network;
 pub mod pool;
 pub mod service;
+// The socket transport is real processes talking over real sockets (MapReduce): std threads,
+// locks and clocks are right there, and no simulation ever runs it.
+#[allow(clippy::disallowed_methods, clippy::disallowed_types)]
 pub mod socket;
 
 pub use error::{Error, Result, RpcError};

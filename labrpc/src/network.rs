@@ -13,15 +13,20 @@
 //! 6. unreliable: lose the reply with probability 1/10;
 //! 7. long reordering: hold 2/3 of replies back 200-2200 ms;
 //! 8. count the reply bytes and deliver.
+//!
+//! Threads, locks, channels, sleeps and the RNG are labsim's, so the same network runs in
+//! real time or inside a deterministic simulation. In simulation each request and each reply
+//! also takes [`SIMULATED_LINK_LATENCY`] of virtual time, so that virtual time moves even on
+//! the reliable network; in real mode nothing is added.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender};
-use parking_lot::Mutex;
-use rand::rngs::StdRng;
+use labsim::channel::{Receiver, Sender};
+use labsim::rand::LabRng;
+use labsim::sync::Mutex;
 use rand::{Rng, SeedableRng};
 
 use crate::error::{Error, Result, RpcError};
@@ -52,6 +57,12 @@ const REORDER_DENOMINATOR: u32 = 900;
 const REORDER_BASE_MS: u64 = 200;
 const REORDER_SPREAD_MS: u64 = 2000;
 
+/// In simulation, the virtual time one message (a request, or a reply) takes on any link,
+/// reliable or not: about a LAN's round trip for the pair. Without it a simulated RPC would
+/// take no time at all, and a peer that calls in a loop would keep virtual time still. Real
+/// mode adds nothing: the real network stack and scheduler take their own time.
+pub const SIMULATED_LINK_LATENCY: Duration = Duration::from_micros(250);
+
 /// The environment variable that fixes the seed of every network's random decisions.
 pub const SEED_VAR: &str = "LAB_SEED";
 
@@ -71,7 +82,7 @@ struct Core {
     total_rpcs: AtomicU64,
     total_bytes: AtomicU64,
     /// The single source of randomness for every fault decision.
-    rng: Mutex<StdRng>,
+    rng: Mutex<LabRng>,
     seed: u64,
     pool: ThreadPool,
     /// Dropped at cleanup: every wait selects on it so that it ends at once.
@@ -81,10 +92,12 @@ struct Core {
     is_closed: AtomicBool,
 }
 
+/// Ends and servers by name. Ordered maps: the network never iterates them in a decision, but
+/// `cleanup` drops every server, and a fixed order keeps a simulation's replay exact.
 #[derive(Default)]
 struct State {
-    ends: HashMap<String, EndState>,
-    servers: HashMap<String, Arc<Server>>,
+    ends: BTreeMap<String, EndState>,
+    servers: BTreeMap<String, Arc<Server>>,
 }
 
 struct EndState {
@@ -115,7 +128,8 @@ struct Route {
 }
 
 impl Network {
-    /// A network seeded from `LAB_SEED` if set, otherwise from the operating system.
+    /// A network seeded as [`seed_from_env`] says: from `LAB_SEED` if set, otherwise from the
+    /// operating system; inside a simulation, from the simulation.
     ///
     /// # Panics
     ///
@@ -128,7 +142,7 @@ impl Network {
 
     /// A network whose random decisions all come from `seed`.
     pub fn with_seed(seed: u64) -> Network {
-        let (closing, closed) = crossbeam_channel::bounded(0);
+        let (closing, closed) = labsim::channel::bounded(0);
         log::debug!(target: "labrpc", "network seeded with {seed}");
         Network {
             core: Arc::new(Core {
@@ -138,7 +152,7 @@ impl Network {
                 long_reordering: AtomicBool::new(false),
                 total_rpcs: AtomicU64::new(0),
                 total_bytes: AtomicU64::new(0),
-                rng: Mutex::new(StdRng::seed_from_u64(seed)),
+                rng: Mutex::new(LabRng::seed_from_u64(seed)),
                 seed,
                 pool: ThreadPool::new("labrpc-handler", HANDLER_IDLE_LINGER),
                 closing: Mutex::new(Some(closing)),
@@ -155,7 +169,7 @@ impl Network {
 
     /// Draws from the network's seeded RNG, for testers that want their random choices
     /// (partitions, victims) replayable with the same seed.
-    pub fn with_rng<T>(&self, draw: impl FnOnce(&mut StdRng) -> T) -> T {
+    pub fn with_rng<T>(&self, draw: impl FnOnce(&mut LabRng) -> T) -> T {
         draw(&mut self.core.rng.lock())
     }
 
@@ -166,7 +180,7 @@ impl Network {
         if state.ends.contains_key(&name) {
             return Err(Error::DuplicateEnd(name));
         }
-        let (alive, gone) = crossbeam_channel::bounded(0);
+        let (alive, gone) = labsim::channel::bounded(0);
         let end_state = EndState {
             enabled: false,
             server: None,
@@ -326,6 +340,7 @@ impl Core {
         let Some(route) = self.route(&end.name) else {
             return self.fail_unreachable(end);
         };
+        self.simulated_latency(end)?;
         if !route.reliable {
             let delay = Duration::from_millis(self.draw(|rng| rng.gen_range(0..SHORT_DELAY_MS)));
             self.sleep(delay, end)?;
@@ -342,6 +357,7 @@ impl Core {
                 self.sleep(delay, end)?;
             }
         }
+        self.simulated_latency(end)?;
         self.total_bytes
             .fetch_add(reply.len() as u64, Ordering::Relaxed);
         Ok(reply)
@@ -380,7 +396,7 @@ impl Core {
         service_method: &str,
         request: Vec<u8>,
     ) -> std::result::Result<Vec<u8>, RpcError> {
-        let (reply_sender, reply_receiver) = crossbeam_channel::bounded(1);
+        let (reply_sender, reply_receiver) = labsim::channel::bounded(1);
         let server = Arc::clone(&route.server);
         let name = service_method.to_string();
         let started = self.pool.execute(move || {
@@ -391,7 +407,7 @@ impl Core {
             return Err(RpcError::NetworkClosed);
         }
         loop {
-            crossbeam_channel::select! {
+            labsim::select! {
                 recv(reply_receiver) -> reply => {
                     let reply = reply.map_err(|_| RpcError::ServerDead)?;
                     if self.is_dead(&end.name, route) {
@@ -431,20 +447,29 @@ impl Core {
         if duration.is_zero() {
             return Ok(());
         }
-        crossbeam_channel::select! {
+        labsim::select! {
             recv(self.closed) -> _ => Err(RpcError::NetworkClosed),
             recv(end.gone) -> _ => Err(RpcError::Unreachable),
             default(duration) => Ok(()),
         }
     }
 
-    fn draw<T>(&self, decide: impl FnOnce(&mut StdRng) -> T) -> T {
+    /// In simulation, one message's trip over the link ([`SIMULATED_LINK_LATENCY`]); nothing
+    /// in real mode.
+    fn simulated_latency(&self, end: &ClientEnd) -> std::result::Result<(), RpcError> {
+        if labsim::is_simulated() {
+            self.sleep(SIMULATED_LINK_LATENCY, end)?;
+        }
+        Ok(())
+    }
+
+    fn draw<T>(&self, decide: impl FnOnce(&mut LabRng) -> T) -> T {
         decide(&mut self.rng.lock())
     }
 }
 
 /// Long reordering: with probability 2/3, a delay of 200 + rand(0..rand(0..2000)) ms.
-fn reorder_delay(rng: &mut StdRng) -> Option<Duration> {
+fn reorder_delay(rng: &mut LabRng) -> Option<Duration> {
     if rng.gen_range(0..REORDER_DENOMINATOR) >= REORDER_NUMERATOR {
         return None;
     }
@@ -458,12 +483,19 @@ fn reorder_delay(rng: &mut StdRng) -> Option<Duration> {
 }
 
 /// The seed from `LAB_SEED`, or a fresh one from the operating system when it is unset.
+///
+/// Inside a simulation it is drawn from the simulation instead, whose own seed came from
+/// `LAB_SEED` (or was fresh): so the simulation's seed alone replays the run, whether or not
+/// `LAB_SEED` was set the first time.
 pub fn seed_from_env() -> Result<u64> {
+    if labsim::is_simulated() {
+        return Ok(labsim::rand::random());
+    }
     match std::env::var(SEED_VAR) {
         Ok(text) => text
             .trim()
             .parse()
             .map_err(|_| Error::BadSeed(text.clone())),
-        Err(_) => Ok(rand::random()),
+        Err(_) => Ok(labsim::rand::random()),
     }
 }

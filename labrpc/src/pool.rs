@@ -8,15 +8,19 @@
 //! [`ThreadPool::shutdown`] stops the idle threads and joins every thread, or, given a grace
 //! period, those whose jobs return within it; a job stuck beyond that is left to finish on
 //! its own.
+//!
+//! Its threads, locks and channels are labsim's: in a simulation the pool's threads belong
+//! to the simulation of the thread that calls `execute`.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use parking_lot::{Condvar, Mutex};
+use labsim::channel::{Receiver, RecvTimeoutError, Sender};
+use labsim::sync::{Condvar, Mutex};
+use labsim::thread::JoinHandle;
+use labsim::time::Instant;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -30,8 +34,8 @@ struct Shared {
     receiver: Receiver<Job>,
     /// Threads waiting for a job, minus jobs already promised to one of them.
     idle: AtomicUsize,
-    /// Handles of live threads by id, so shutdown can join them.
-    threads: Mutex<HashMap<usize, JoinHandle<()>>>,
+    /// Handles of live threads by id, so shutdown can join them (in id order).
+    threads: Mutex<BTreeMap<usize, JoinHandle<()>>>,
     /// Number of threads still running their loop; shutdown waits for it to reach zero.
     live: Mutex<usize>,
     all_done: Condvar,
@@ -45,13 +49,13 @@ impl ThreadPool {
     /// An empty pool whose threads are named `<name>-<n>` and exit after `idle_linger`
     /// without work.
     pub fn new(name: &str, idle_linger: Duration) -> ThreadPool {
-        let (sender, receiver) = crossbeam_channel::unbounded();
+        let (sender, receiver) = labsim::channel::unbounded();
         ThreadPool {
             jobs: Mutex::new(Some(sender)),
             shared: Arc::new(Shared {
                 receiver,
                 idle: AtomicUsize::new(0),
-                threads: Mutex::new(HashMap::new()),
+                threads: Mutex::new(BTreeMap::new()),
                 live: Mutex::new(0),
                 all_done: Condvar::new(),
                 next_id: AtomicUsize::new(0),
@@ -123,17 +127,11 @@ impl ThreadPool {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let shared = Arc::clone(&self.shared);
         *self.shared.live.lock() += 1;
-        let spawned = std::thread::Builder::new()
-            .name(format!("{}-{id}", self.shared.name))
-            .spawn(move || shared.run(id));
-        match spawned {
-            Ok(handle) => {
-                let mut threads = self.shared.threads.lock();
-                threads.retain(|_, handle| !handle.is_finished());
-                threads.insert(id, handle);
-            }
-            Err(error) => panic!("{}: cannot start a thread: {error}", self.shared.name),
-        }
+        let handle =
+            labsim::thread::spawn(format!("{}-{id}", self.shared.name), move || shared.run(id));
+        let mut threads = self.shared.threads.lock();
+        threads.retain(|_, handle| !handle.is_finished());
+        threads.insert(id, handle);
     }
 }
 
@@ -149,6 +147,7 @@ impl Shared {
 
     /// A thread's loop: run jobs until the pool closes or the thread idles too long.
     fn run(self: Arc<Self>, id: usize) {
+        let _leaving = Leaving(&self);
         loop {
             match self.receiver.recv_timeout(self.idle_linger) {
                 Ok(job) => {
@@ -166,10 +165,19 @@ impl Shared {
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
-        let mut live = self.live.lock();
+    }
+}
+
+/// Counts a pool thread out when its loop ends, by returning or by unwinding: a job that
+/// panics (or a simulation that ends under it) must not leave `shutdown` waiting forever.
+struct Leaving<'a>(&'a Shared);
+
+impl Drop for Leaving<'_> {
+    fn drop(&mut self) {
+        let mut live = self.0.live.lock();
         *live -= 1;
         if *live == 0 {
-            self.all_done.notify_all();
+            self.0.all_done.notify_all();
         }
     }
 }
@@ -181,8 +189,8 @@ mod tests {
     #[test]
     fn runs_jobs_concurrently_and_joins_on_shutdown() {
         let pool = ThreadPool::new("test-pool", Duration::from_millis(500));
-        let (sender, receiver) = crossbeam_channel::unbounded();
-        let (release, released) = crossbeam_channel::bounded::<()>(0);
+        let (sender, receiver) = labsim::channel::unbounded();
+        let (release, released) = labsim::channel::bounded::<()>(0);
         for i in 0..4 {
             let sender = sender.clone();
             let released = released.clone();
@@ -201,9 +209,18 @@ mod tests {
     }
 
     #[test]
+    fn a_panicking_job_does_not_hold_up_shutdown() {
+        let pool = ThreadPool::new("test-pool", Duration::from_millis(500));
+        pool.execute(|| panic!("a job fails"));
+        let started = Instant::now();
+        pool.shutdown(None);
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
     fn shutdown_with_grace_leaves_a_stuck_job_be() {
         let pool = ThreadPool::new("test-pool", Duration::from_millis(500));
-        let (_hold, held) = crossbeam_channel::bounded::<()>(0);
+        let (_hold, held) = labsim::channel::bounded::<()>(0);
         pool.execute(move || {
             let _ = held.recv_timeout(Duration::from_secs(5));
         });

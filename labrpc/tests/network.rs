@@ -2,11 +2,12 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use labrpc::{Error, Network, RpcError, Server};
-use parking_lot::Mutex;
+use labsim::sync::Mutex;
+use labsim::thread;
+use labsim::time::Instant;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -174,7 +175,7 @@ fn concurrent_many() {
         for client_index in 0..20 {
             let network = &network;
             let successes = &successes;
-            scope.spawn(move || {
+            scope.spawn("caller", move || {
                 let name = format!("end-{client_index}");
                 let client = JunkClient::new(network.create_end(&name).unwrap());
                 network.connect(&name, "1000").unwrap();
@@ -205,7 +206,7 @@ fn unreliable() {
     thread::scope(|scope| {
         for client_index in 0..300 {
             let (network, successes, failures) = (&network, &successes, &failures);
-            scope.spawn(move || {
+            scope.spawn("caller", move || {
                 let name = format!("end-{client_index}");
                 let client = JunkClient::new(network.create_end(&name).unwrap());
                 network.connect(&name, "1000").unwrap();
@@ -230,7 +231,7 @@ fn concurrent_one() {
     thread::scope(|scope| {
         for i in 0..20 {
             let client = client.clone();
-            scope.spawn(move || {
+            scope.spawn("caller", move || {
                 assert_eq!(client.handler2(&Text("a".repeat(i))).unwrap().0, i as i64);
             });
         }
@@ -248,7 +249,9 @@ fn regression1() {
     thread::scope(|scope| {
         for i in 0..20 {
             let client = client.clone();
-            scope.spawn(move || assert!(client.handler2(&Text(i.to_string())).is_err()));
+            scope.spawn("caller", move || {
+                assert!(client.handler2(&Text(i.to_string())).is_err())
+            });
         }
     });
     network.enable("end1-99", true).unwrap();
@@ -264,8 +267,8 @@ fn regression1() {
 #[test]
 fn killed() {
     let (network, _junk, client) = setup();
-    let (done_sender, done_receiver) = crossbeam_channel::bounded(1);
-    thread::spawn(move || {
+    let (done_sender, done_receiver) = labsim::channel::bounded(1);
+    thread::spawn("caller", move || {
         let _ = done_sender.send(client.handler3(&Number(99)));
     });
     thread::sleep(Duration::from_millis(1100));
@@ -349,7 +352,7 @@ fn dropping_the_network_ends_pending_calls() {
     let mut pending = Vec::new();
     for i in 0..10 {
         let client = client.clone();
-        pending.push(thread::spawn(move || client.handler1(&Number(i))));
+        pending.push(thread::spawn("caller", move || client.handler1(&Number(i))));
     }
     thread::sleep(Duration::from_millis(20));
     drop(network);
@@ -421,7 +424,7 @@ fn deleting_an_end_ends_its_pending_calls() {
     let pending: Vec<_> = (0..10)
         .map(|i| {
             let client = client.clone();
-            thread::spawn(move || client.handler1(&Number(i)))
+            thread::spawn("caller", move || client.handler1(&Number(i)))
         })
         .collect();
     thread::sleep(Duration::from_millis(20));
@@ -430,4 +433,29 @@ fn deleting_an_end_ends_its_pending_calls() {
         assert!(call.join().unwrap().is_err());
     }
     assert!(start.elapsed() < Duration::from_secs(1));
+}
+
+/// In simulation, does a call on the reliable network take exactly one link latency each
+/// way in virtual time, and does an unreliable run replay exactly from the simulation's seed?
+#[test]
+fn simulated_calls_take_virtual_latency_and_replay() {
+    let run = |seed: u64| {
+        labsim::Sim::new(seed)
+            .run(|| {
+                let (network, _junk, client) = setup();
+                let start = Instant::now();
+                assert_eq!(client.handler1(&Number(7)).unwrap(), Text("7".into()));
+                let one_call = start.elapsed();
+                network.set_reliable(false);
+                let outcomes: Vec<_> = (0..40)
+                    .map(|i| client.handler1(&Number(i)).map(|reply| reply.0))
+                    .collect();
+                (one_call, outcomes, start.elapsed())
+            })
+            .unwrap()
+    };
+    let (one_call, outcomes, elapsed) = run(5);
+    assert_eq!(one_call, 2 * labrpc::network::SIMULATED_LINK_LATENCY);
+    assert!(outcomes.iter().any(Result::is_err) && outcomes.iter().any(Result::is_ok));
+    assert_eq!(run(5), (one_call, outcomes, elapsed), "one seed, one run");
 }

@@ -8,6 +8,10 @@
 //! missing socket, an unknown method, arguments of the wrong type, a stale socket file, a
 //! second server on a live socket, and a server shut down under pending calls.
 
+// The socket transport runs real processes over real sockets, so its tests use std threads
+// and clocks like it does (it is exempt from the workspace clippy.toml too).
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};

@@ -52,11 +52,13 @@ fn a_thousand_networks_leave_no_threads() {
         network.connect("e", "s").unwrap();
         network.enable("e", true).unwrap();
         // Several concurrent calls, so each network starts several handler threads.
-        std::thread::scope(|scope| {
+        labsim::thread::scope(|scope| {
             let calls: Vec<_> = (0..4)
                 .map(|i| {
                     let client = client.clone();
-                    scope.spawn(move || assert_eq!(client.ping(&Ping(i)).unwrap().0, i + 1))
+                    scope.spawn("caller", move || {
+                        assert_eq!(client.ping(&Ping(i)).unwrap().0, i + 1)
+                    })
                 })
                 .collect();
             // Join each caller outright: the scope by itself only waits until the closures

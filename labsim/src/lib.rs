@@ -70,7 +70,7 @@
 //! `HashMap`/`HashSet` with the default random hasher. A busy loop that polls (`try_recv`,
 //! `Instant::now`) without sleeping never lets virtual time advance. A simulated thread must
 //! not wait for something only a thread outside its simulation will do (the simulation
-//! cannot see it). `labsim/clippy-lab-crates.toml` lists these for clippy.
+//! cannot see it). The workspace `clippy.toml` lists these for clippy.
 //!
 //! ```
 //! use labsim::{sync::Mutex, thread, Sim};

@@ -237,3 +237,43 @@ fn select_deadlock_is_reported() {
         "{report}"
     );
 }
+
+/// Waits on a condvar until nobody is busy any more, as a thread pool's shutdown does, from
+/// a `Drop`: after a failure it runs while its thread unwinds.
+struct WaitsInDrop(Arc<(Mutex<usize>, Condvar)>);
+
+impl Drop for WaitsInDrop {
+    fn drop(&mut self) {
+        let (busy, idle) = &*self.0;
+        let mut busy = busy.lock();
+        while *busy > 0 {
+            if idle.wait_for(&mut busy, Duration::from_secs(2)).timed_out() {
+                break;
+            }
+        }
+    }
+}
+
+/// A thread panics while main holds a value whose `Drop` waits on a condvar with a
+/// timeout. Main unwinds through that wait after the simulation ended, when nobody can
+/// notify: does the wait end (as a timeout) instead of spinning, so that main's OS thread
+/// exits and `run` returns at once?
+#[test]
+fn a_timed_wait_while_unwinding_ends() {
+    let started = std::time::Instant::now();
+    let error = Sim::new(3)
+        .run(|| {
+            let state = Arc::new((Mutex::new(1usize), Condvar::new()));
+            let _waits = WaitsInDrop(Arc::clone(&state));
+            let worker = thread::spawn("worker", || panic!("worker fails"));
+            thread::sleep(Duration::from_secs(1));
+            worker.join().unwrap();
+        })
+        .unwrap_err();
+    assert!(matches!(error, SimError::Panicked { .. }), "{error}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "main did not exit: run took {:?}",
+        started.elapsed()
+    );
+}

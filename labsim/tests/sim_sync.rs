@@ -108,3 +108,29 @@ fn panic_inside_a_scope_ends_the_simulation() {
         other => panic!("expected a panic, got {other}"),
     }
 }
+
+/// Can a thread join a handle that another thread spawned (as a thread pool's shutdown
+/// joins threads its workers started)? The joiner blocks, not the spawner: the spawner keeps
+/// running meanwhile.
+#[test]
+fn a_handle_is_joined_by_whoever_holds_it() {
+    for seed in 0..20 {
+        Sim::new(seed)
+            .run(|| {
+                let (handles, handed) = labsim::channel::unbounded();
+                let spawner = thread::spawn("spawner", move || {
+                    let worker = thread::spawn("worker", || {
+                        thread::sleep(Duration::from_millis(5));
+                        7
+                    });
+                    handles.send(worker).unwrap();
+                    thread::sleep(Duration::from_millis(10));
+                    "spawner done"
+                });
+                let worker = handed.recv().unwrap();
+                assert_eq!(worker.join().unwrap(), 7);
+                assert_eq!(spawner.join().unwrap(), "spawner done");
+            })
+            .unwrap();
+    }
+}

@@ -6,6 +6,11 @@
 //!   and starts a watchdog for the course's per-test limit, [`TEST_TIME_LIMIT`] (120 s): a test
 //!   still running then is failed with "test took longer than 120 seconds" and the process
 //!   exits, so a hung test cannot hang the suite.
+//! - **Simulation.** Clock, watchdog and logging are labsim's. Begun inside a labsim
+//!   simulation, a run's banner says `simulated, seed <seed>` with the simulation's seed
+//!   (the one that replays it); the limit, the elapsed seconds and the watchdog are virtual
+//!   time, and a watchdog that fires panics, which ends the simulation with its replay
+//!   command, instead of exiting the process.
 //! - [`Run::pass`] checks the limit, prints the MIT result line
 //!   (`  ... Passed --   3.1  3    58  16840    0`: seconds, peers, RPCs, bytes, commits or ops)
 //!   and appends one JSON line to the results file. A run that ends without `pass` (the test
@@ -17,6 +22,8 @@
 //! - [`init_logging`] installs `env_logger` once per process, silent unless `RUST_LOG` is set,
 //!   with lines `<ms since start, 6 digits> <LEVEL> <target> <message>`, for example
 //!   `001234 DEBUG raft S2 T7 election: won with 2 votes`. The `lab logs` viewer parses this.
+//!   A line logged inside a simulation carries the simulation's virtual milliseconds, so a
+//!   replay logs the same bytes.
 //! - [`thread_count`] is the process's thread count from `/proc/self/status` (Linux).
 //!
 //! # Layout

@@ -9,12 +9,17 @@
 //!
 //! Servers start their messages with `S<id> T<term> <topic>: `; tester lines use the target
 //! `tester`.
+//!
+//! A line logged inside a simulation carries the simulation's virtual time instead, so its
+//! logs are the same, byte for byte, on every replay of its seed.
 
 use std::io::Write;
 use std::sync::OnceLock;
-use std::time::Instant;
 
-/// When logging was installed: the zero of every line's timestamp.
+use labsim::time::Instant;
+
+/// When logging was installed: the zero of every real-mode line's timestamp (simulated lines
+/// use their simulation's clock, which starts at zero).
 static START: OnceLock<Instant> = OnceLock::new();
 
 /// The environment variable that turns logging on, in `env_logger` filter syntax
@@ -35,7 +40,7 @@ pub fn init_logging() {
         writeln!(
             buf,
             "{:06} {} {} {}",
-            start.elapsed().as_millis(),
+            millis_at(start),
             record.level(),
             record.target(),
             record.args()
@@ -45,9 +50,18 @@ pub fn init_logging() {
     let _ = builder.try_init();
 }
 
-/// Milliseconds since [`init_logging`] first ran (0 before that).
+/// Milliseconds since [`init_logging`] first ran (0 before that); inside a simulation, the
+/// simulation's virtual milliseconds.
 pub fn millis_since_start() -> u128 {
-    START.get().map_or(0, |start| start.elapsed().as_millis())
+    START.get().map_or(0, |start| millis_at(*start))
+}
+
+/// A line's timestamp: virtual time in simulation, else real time since `start`.
+fn millis_at(start: Instant) -> u128 {
+    match labsim::virtual_time() {
+        Some(virtual_time) => virtual_time.as_millis(),
+        None => start.elapsed().as_millis(),
+    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,17 @@
 //! One graded test run: its banner, its time limit and its result line.
+//!
+//! The clock and the watchdog are labsim's, so inside a simulation the time limit, the
+//! elapsed time and the result line's seconds are all virtual time.
 
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crossbeam_channel::{RecvTimeoutError, Sender};
+use labsim::channel::{RecvTimeoutError, Sender};
+use labsim::thread::JoinHandle;
+use labsim::time::Instant;
 
 use crate::results::ResultLine;
 
-/// The course's limit on one test's wall-clock time.
+/// The course's limit on one test's wall-clock time (virtual time in simulation).
 pub const TEST_TIME_LIMIT: Duration = Duration::from_secs(120);
 
 /// The message a test over [`TEST_TIME_LIMIT`] fails with, as in the course.
@@ -26,7 +30,8 @@ pub struct TestInfo {
     pub title: &'static str,
     /// How many servers the test runs.
     pub peers: usize,
-    /// The network seed.
+    /// The seed that replays the run: the network's in real mode; [`Run::begin`] puts the
+    /// simulation's there in simulation (with `LAB_SEED` set, the two are equal).
     pub seed: u64,
 }
 
@@ -57,24 +62,28 @@ pub struct Run {
 }
 
 impl Run {
-    /// Prints the banner and starts the clock and the watchdog.
-    pub fn begin(info: TestInfo) -> Run {
+    /// Prints the banner (with the mode and the seed) and starts the clock and the watchdog.
+    pub fn begin(mut info: TestInfo) -> Run {
         crate::init_logging();
+        let mode = match labsim::current_seed() {
+            Some(seed) => {
+                info.seed = seed;
+                "simulated, "
+            }
+            None => "",
+        };
         println!(
-            "Test ({}): {} ... seed {}",
+            "Test ({}): {} ... {mode}seed {}",
             info.part, info.title, info.seed
         );
-        log::info!(target: "tester", "begin {} seed {}", info.test, info.seed);
-        let (watchdog_stop, stopped) = crossbeam_channel::bounded::<()>(0);
+        log::info!(target: "tester", "begin {} {mode}seed {}", info.test, info.seed);
+        let (watchdog_stop, stopped) = labsim::channel::bounded::<()>(0);
         let watched = info.clone();
-        let watchdog = std::thread::Builder::new()
-            .name("labtest-watchdog".into())
-            .spawn(move || {
-                if let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(TEST_TIME_LIMIT) {
-                    time_out(&watched);
-                }
-            })
-            .expect("labtest cannot start its watchdog thread");
+        let watchdog = labsim::thread::spawn("labtest-watchdog", move || {
+            if let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(TEST_TIME_LIMIT) {
+                time_out(&watched);
+            }
+        });
         Run {
             info,
             started: Instant::now(),
@@ -171,12 +180,17 @@ fn result_line(info: &TestInfo, elapsed: Duration, counts: Counts, passed: bool)
     }
 }
 
-/// The watchdog fired: record the failure and end the process, since the test's own thread
-/// may be stuck and nothing else would ever stop it.
+/// The watchdog fired: record the failure and stop the test. In real mode that ends the
+/// process, since the test's own thread may be stuck and nothing else would ever stop it;
+/// in simulation a panic ends the simulation (every thread of it), and the report names
+/// the seed that replays it.
 fn time_out(info: &TestInfo) -> ! {
     eprintln!("{}: {TIME_LIMIT_MESSAGE} (seed {})", info.test, info.seed);
     let line = result_line(info, TEST_TIME_LIMIT, Counts::default(), false);
     let _ = line.append();
+    if labsim::is_simulated() {
+        panic!("{TIME_LIMIT_MESSAGE}");
+    }
     std::process::exit(101);
 }
 

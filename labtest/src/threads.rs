@@ -22,10 +22,10 @@ mod tests {
 
     #[test]
     fn counts_a_spawned_thread() {
-        let (stop_sender, stop_receiver) = crossbeam_channel::bounded::<()>(0);
-        let (ready_sender, ready_receiver) = crossbeam_channel::bounded(0);
+        let (stop_sender, stop_receiver) = labsim::channel::bounded::<()>(0);
+        let (ready_sender, ready_receiver) = labsim::channel::bounded(0);
         let before = thread_count();
-        let handle = std::thread::spawn(move || {
+        let handle = labsim::thread::spawn("counted", move || {
             ready_sender.send(thread_count()).unwrap();
             let _ = stop_receiver.recv();
         });

@@ -53,6 +53,10 @@ pub struct StressArgs {
     /// Build and run the tests with `--release`.
     #[arg(long)]
     pub release: bool,
+    /// Run every test in deterministic simulation (`LAB_SIM=1`): a failing run's seed then
+    /// replays it exactly, same schedule and same log.
+    #[arg(long)]
+    pub sim: bool,
 }
 
 /// `lab logs [FILE|-]`.
@@ -117,9 +121,18 @@ mod tests {
             ("raft", "figure8")
         );
         assert_eq!(
-            (args.runs, args.jobs, args.timeout, args.release),
-            (20, 4, 240, false)
+            (args.runs, args.jobs, args.timeout, args.release, args.sim),
+            (20, 4, 240, false, false)
         );
+    }
+
+    #[test]
+    fn stress_in_simulation_is_a_flag() {
+        let cli = Cli::parse_from(["lab", "stress", "raft", "figure8", "--sim"]);
+        let Command::Stress(args) = cli.command else {
+            panic!("not stress");
+        };
+        assert!(args.sim);
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! The `lab` command: tools for working on the labs.
 //!
-//! - `lab stress <crate> <filter> [--runs N] [--jobs J] [--timeout SECS] [--release]` builds the
+//! - `lab stress <crate> <filter> [--runs N] [--jobs J] [--timeout SECS] [--release] [--sim]` builds the
 //!   crate's tests once and runs every matching test N times, J at a time, each run alone in
 //!   its own process with a fresh `LAB_SEED` and `RUST_LOG=debug`. A run that fails or outlives
 //!   its timeout counts as failed; its log is kept as `<target>/stress/<crate>/<test>-seed-<seed>.log`
 //!   and the command that replays it is printed. Ctrl-C kills the running tests and still
 //!   prints the summary (runs, failures, mean and spread of duration per test). Graded tests
 //!   run by stress append their result lines to `<target>/stress/lab-results.jsonl`, not to
-//!   the results file `make grade` shows.
+//!   the results file `make grade` shows. With `--sim` every run is a deterministic simulation
+//!   (`LAB_SIM=1`), so the printed command replays a failure exactly, schedule and log.
 //! - `lab logs [FILE|-]` lays out the labs' log lines (`<ms> <LEVEL> <target> <message>`) one
 //!   column per server, coloured by topic, with tester events across all columns. Lines in no
 //!   known shape are kept and marked `?`; an input with no log line at all is an error.

@@ -39,6 +39,7 @@ fn run(command: Command, color: ColorChoice) -> Result<ExitCode> {
                 jobs: usize::from(args.jobs),
                 timeout: Duration::from_secs(args.timeout),
                 release: args.release,
+                sim: args.sim,
                 color,
             };
             Ok(match stress(&options)? {

@@ -94,7 +94,7 @@ mod tests {
     use super::*;
     use crate::rpc::InstallSnapshotArgs;
     use crate::state::testing::*;
-    use std::time::Instant;
+    use labsim::time::Instant;
 
     #[test]
     fn applies_committed_entries_once_and_in_order() {

@@ -1,6 +1,6 @@
 //! Leader election (§5.2, §5.4.1): starting an election, voting, counting votes.
 
-use std::time::Instant;
+use labsim::time::Instant;
 
 use crate::replication::Progress;
 use crate::rpc::{RequestVoteArgs, RequestVoteReply};

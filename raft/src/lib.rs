@@ -29,6 +29,10 @@
 //! - Safety: the Raft paper's guarantees (election safety, log matching, leader
 //!   completeness, state machine safety), with term, vote and log saved before any reply or
 //!   request that depends on them leaves the peer.
+//! - Concurrency: the peer's threads, locks, condvars, channels, clock and random election
+//!   timeouts are all labsim's. Created inside a labsim simulation (`LAB_SIM=1` in the tests),
+//!   a peer runs in virtual time and a seed replays its run exactly; otherwise it runs on
+//!   real threads and the real clock, as the course's labs do.
 //!
 //! # Layout
 //!

@@ -14,12 +14,13 @@
 //! - **call threads** (the pool) each make one blocking RPC and hand the reply to the state.
 
 use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender};
 use labrpc::ThreadPool;
-use parking_lot::{Condvar, Mutex, MutexGuard};
+use labsim::channel::{Receiver, Sender};
+use labsim::sync::{Condvar, Mutex, MutexGuard};
+use labsim::thread::JoinHandle;
+use labsim::time::Instant;
 
 use crate::apply::{ApplyMsg, MAX_APPLY_BATCH};
 use crate::persist::Persister;
@@ -76,7 +77,7 @@ impl Raft {
             peers.len()
         );
         let state = RaftState::restore(me, peers.len(), persister, Instant::now());
-        let (stop_applier, applier_stopped) = crossbeam_channel::bounded(0);
+        let (stop_applier, applier_stopped) = labsim::channel::bounded(0);
         let node = Arc::new(Node {
             state: Mutex::new(state),
             wake_replicators: Condvar::new(),
@@ -152,10 +153,7 @@ impl Node {
     fn spawn(self: &Arc<Self>, role: &str, body: impl FnOnce(Arc<Node>) + Send + 'static) {
         let node = Arc::clone(self);
         let name = format!("raft-S{}-{role}", self.state.lock().me);
-        let thread = std::thread::Builder::new()
-            .name(name)
-            .spawn(move || body(node))
-            .unwrap_or_else(|error| panic!("cannot start a Raft thread: {error}"));
+        let thread = labsim::thread::spawn(name, move || body(node));
         self.threads.lock().push(thread);
     }
 
@@ -261,7 +259,7 @@ impl Node {
                 state.take_ready(MAX_APPLY_BATCH)
             };
             for message in messages {
-                crossbeam_channel::select! {
+                labsim::select! {
                     send(apply_tx, message) -> sent => if sent.is_err() { return },
                     recv(stopped) -> _ => return,
                 }

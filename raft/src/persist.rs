@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use labsim::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::log::Log;

@@ -8,7 +8,9 @@
 //! it cannot depose a leader that is working: the leader keeps its term, and the entries it
 //! is replicating commit without waiting for a new election.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use labsim::time::Instant;
 
 use crate::rpc::{RequestVoteArgs, RequestVoteReply};
 use crate::state::{peer_log, RaftState, Role};

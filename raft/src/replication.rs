@@ -7,7 +7,9 @@
 //! falls due while entries are still unacknowledged carries them again, so a follower that
 //! was unreachable catches up within one interval of coming back.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use labsim::time::Instant;
 
 use crate::log::Entry;
 use crate::rpc::{AppendEntriesArgs, AppendEntriesReply, InstallSnapshotArgs};

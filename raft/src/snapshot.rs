@@ -1,7 +1,7 @@
 //! Log compaction (§7): the service's snapshots, and InstallSnapshot for followers that lag
 //! behind the leader's log.
 
-use std::time::Instant;
+use labsim::time::Instant;
 
 use crate::apply::PendingSnapshot;
 use crate::rpc::{InstallSnapshotArgs, InstallSnapshotReply};

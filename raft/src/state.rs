@@ -5,10 +5,11 @@
 //! `snapshot` and `apply`), so unit tests drive it directly. The node wraps it in one mutex.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use labsim::rand::LabRng;
+use labsim::time::Instant;
+use rand::Rng;
 
 use crate::apply::PendingSnapshot;
 use crate::log::Log;
@@ -74,8 +75,8 @@ pub struct RaftState {
     /// The hard state changed since it was last saved.
     dirty: bool,
     persister: Arc<Persister>,
-    /// Draws election timeouts.
-    rng: StdRng,
+    /// Draws election timeouts; seeded by the simulation in simulation, so runs replay.
+    rng: LabRng,
 }
 
 /// Logs a line that starts with the peer and its term: `S2 T7 election: ...`.
@@ -124,7 +125,7 @@ impl RaftState {
             killed: false,
             dirty: false,
             persister,
-            rng: StdRng::from_entropy(),
+            rng: LabRng::new(),
         };
         state.reset_election_timer(now);
         state

@@ -5,12 +5,17 @@
 //! round, peers restarted as soon as fewer than three are up, clients offering commands
 //! throughout) and checks that the process's thread count stays bounded while it runs and is
 //! back to where it started once the cluster is torn down.
+//!
+//! It counts the process's OS threads, so it always runs in real mode (no `labsim::run`),
+//! also under `LAB_SIM=1`: in a simulation, threads finish in virtual time but their OS
+//! threads exit on their own real schedule.
 
 mod tester;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use labsim::thread::sleep;
 use tester::{Config, Spec};
 
 /// How many leaders to crash (each one elected first, so about half a second apiece).
@@ -35,8 +40,8 @@ fn crashes_leave_no_threads_3c() {
     });
     let stop = AtomicBool::new(false);
     let mut samples = Vec::new();
-    std::thread::scope(|scope| {
-        let client = scope.spawn(|| offer_commands(&cfg, &stop));
+    labsim::thread::scope(|scope| {
+        let client = scope.spawn("client", || offer_commands(&cfg, &stop));
         let mut up = cfg.n();
         let mut crashes = 0;
         while crashes < CRASHES {
@@ -83,7 +88,7 @@ fn crash_the_leader(cfg: &Config, up: &mut usize) -> bool {
             leader = Some(peer);
         }
     }
-    std::thread::sleep(Duration::from_millis(cfg.random_below(13)));
+    sleep(Duration::from_millis(cfg.random_below(13)));
     let Some(leader) = leader else { return false };
     cfg.crash1(leader);
     *up -= 1;
@@ -105,6 +110,6 @@ fn offer_commands(cfg: &Config, stop: &AtomicBool) {
         for peer in 0..cfg.n() {
             cfg.start(peer, cfg.random_command());
         }
-        std::thread::sleep(Duration::from_millis(10));
+        sleep(Duration::from_millis(10));
     }
 }

@@ -16,6 +16,9 @@ use super::wait::{join_key, Blocked, Key, ObjectId, Tid, Wait, Wake};
 /// passed.
 pub(crate) const EXPIRED_WAIT_TICK: Duration = Duration::from_micros(1);
 
+/// How long (real time) a wait started after the simulation ended pauses before it returns.
+const ENDED_WAIT_PAUSE: Duration = Duration::from_millis(1);
+
 /// Timed waits longer than this are waits without a deadline.
 const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
@@ -102,7 +105,13 @@ impl Context {
     ) -> Wake {
         let mut guard = self.shared.lock();
         if guard.aborted {
-            return self.shared.bail(&mut guard);
+            let wake = self.shared.bail(&mut guard);
+            drop(guard);
+            // The simulation has ended and this thread is unwinding (a `Drop` that waits):
+            // nothing will wake it, while the other threads unwind in real time. A short real
+            // pause keeps a wait loop from spinning hot meanwhile.
+            std::thread::sleep(ENDED_WAIT_PAUSE);
+            return wake;
         }
         // A deadline beyond the horizon is no deadline (and keeps `Instant` from overflowing).
         let deadline = deadline.filter(|at| *at < guard.now.saturating_add(FOREVER));
@@ -197,7 +206,18 @@ impl Context {
         matches!(guard.slots[tid].status, Status::Finished)
     }
 
-    /// Blocks until thread `tid` finishes.
+    /// The calling thread's handle on this simulation, for a wait on an object this handle
+    /// was taken for (a `JoinHandle` keeps its spawner's handle, but whoever joins it is the
+    /// one that blocks). Panics when the caller is not a thread of this simulation.
+    #[track_caller]
+    pub(crate) fn caller(&self) -> Context {
+        match current() {
+            Some(caller) if Arc::ptr_eq(&caller.shared, &self.shared) => caller,
+            _ => panic!("labsim: only a thread of its own simulation can join a simulated thread"),
+        }
+    }
+
+    /// Blocks the calling thread (this handle's thread) until thread `tid` finishes.
     pub(crate) fn wait_for_exit(&self, tid: Tid, location: &'static Location<'static>) {
         while !self.is_finished(tid) {
             if self.block(&[join_key(tid)], None, Wait::Join(tid), location) == Wake::Aborted {

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::scheduler::Status;
 use super::shared::{Guard, Shared};
 use crate::error::SimError;
 
@@ -75,9 +76,10 @@ pub(crate) fn supervise(shared: &Shared, stall_limit: Duration) {
         if shared.done.wait_until(&mut guard, deadline).timed_out() {
             log::warn!(
                 target: "labsim",
-                "simulation (seed {}): {} thread(s) did not exit; leaving them",
+                "simulation (seed {}): {} thread(s) did not exit ({}); leaving them",
                 shared.seed,
-                guard.live_os_threads
+                guard.live_os_threads,
+                unfinished_names(&guard)
             );
             break;
         }
@@ -96,6 +98,15 @@ fn join_os_threads(shared: &Shared, all_done: bool) {
             let _ = thread.join();
         }
     }
+}
+
+/// The names of the threads that have not finished, for the warning about them.
+fn unfinished_names(guard: &Guard<'_>) -> String {
+    let names: Vec<&str> = (0..guard.slots.len())
+        .filter(|tid| !matches!(guard.slots[*tid].status, Status::Finished))
+        .map(|tid| guard.name(tid))
+        .collect();
+    names.join(", ")
 }
 
 fn running_name(guard: &Guard<'_>) -> String {

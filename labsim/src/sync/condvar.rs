@@ -144,7 +144,10 @@ impl Condvar {
         let relock = Relock::release(guard, context, location, false);
         let woke = relock.context().block(&[key], deadline, wait, location);
         drop(relock);
-        WaitTimeoutResult(woke == Wake::Timeout)
+        // `Aborted`: the simulation ended while this thread unwinds (a `Drop` that waits), and
+        // nobody will ever notify. Saying "timed out" ends the usual wait-until-deadline
+        // loops instead of spinning in them.
+        WaitTimeoutResult(woke != Wake::Notified)
     }
 }
 

@@ -105,7 +105,7 @@ impl<T> JoinHandle<T> {
                 result,
                 ..
             } => {
-                context.wait_for_exit(tid, Location::caller());
+                context.caller().wait_for_exit(tid, Location::caller());
                 threads::take_outcome(&result)
             }
         }

@@ -119,7 +119,7 @@ impl<T> ScopedJoinHandle<'_, T> {
                 os_thread,
                 result,
             } => {
-                context.wait_for_exit(tid, Location::caller());
+                context.caller().wait_for_exit(tid, Location::caller());
                 let _ = os_thread.join(); // about to exit: it finished in the simulation
                 threads::take_outcome(&result)
             }

@@ -23,7 +23,7 @@ use crate::workspace::{Package, Workspace};
 use discover::TestCase;
 use pool::{PlannedRun, Pool, PoolEvent, RunReport};
 use progress::Progress;
-use run::{RunSettings, Verdict, SEED_VARIABLE};
+use run::{RunSettings, Verdict, SEED_VARIABLE, SIM_VARIABLE};
 use summary::TestSummary;
 
 /// What `lab stress` was asked to do.
@@ -41,6 +41,8 @@ pub struct StressOptions {
     pub timeout: Duration,
     /// Build and run with `--release`.
     pub release: bool,
+    /// Run in deterministic simulation (`LAB_SIM=1`), where a seed replays a run exactly.
+    pub sim: bool,
     /// The `--color` choice.
     pub color: ColorChoice,
 }
@@ -73,6 +75,7 @@ pub fn stress(options: &StressOptions) -> Result<StressOutcome> {
         directory: package.directory.clone(),
         timeout: options.timeout,
         results_path: stress_dir.join("lab-results.jsonl"),
+        sim: options.sim,
     };
     let stop = install_ctrl_c()?;
     let session = Session::new(options, &package, &cases);
@@ -180,8 +183,13 @@ impl<'a> Session<'a> {
         } else {
             ""
         };
+        let sim = if self.options.sim {
+            format!("{SIM_VARIABLE}=1 ")
+        } else {
+            String::new()
+        };
         format!(
-            "{SEED_VARIABLE}={seed} RUST_LOG=debug cargo test -p {}{release} {} -- --exact {} --nocapture",
+            "{sim}{SEED_VARIABLE}={seed} RUST_LOG=debug cargo test -p {}{release} {} -- --exact {} --nocapture",
             self.package.name,
             case.binary.cargo_selector(),
             case.name

@@ -17,6 +17,9 @@ const POLL_INTERVAL: Duration = Duration::from_millis(20);
 /// The environment variable the testers read their network seed from.
 pub const SEED_VARIABLE: &str = "LAB_SEED";
 
+/// The environment variable that runs a test in deterministic simulation (labsim's `LAB_SIM`).
+pub const SIM_VARIABLE: &str = "LAB_SIM";
+
 /// What one run needs besides its test.
 #[derive(Debug, Clone)]
 pub struct RunSettings {
@@ -27,6 +30,9 @@ pub struct RunSettings {
     /// Where the runs' graded tests append their result lines (`LAB_RESULTS`), so stress runs
     /// stay out of the results file `make grade` shows.
     pub results_path: PathBuf,
+    /// Run in simulation (`LAB_SIM=1`); otherwise the runs get `LAB_SIM` unset, so a shell's
+    /// setting cannot change the mode behind the rerun command's back.
+    pub sim: bool,
 }
 
 /// How a run ended.
@@ -105,6 +111,11 @@ fn start(
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log_for_stderr);
+    if settings.sim {
+        command.env(SIM_VARIABLE, "1");
+    } else {
+        command.env_remove(SIM_VARIABLE);
+    }
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
     command

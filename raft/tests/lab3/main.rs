@@ -4,6 +4,11 @@
 //! wait, so `cargo test -p raft --release -- --test-threads=16` runs the whole suite in about
 //! the time of its longest test. Test names carry the part, so `cargo test -p raft 3c` runs
 //! part 3C alone.
+//!
+//! Every test body runs inside `labsim::run`: on real threads and the real clock by default,
+//! as one deterministic simulation in virtual time under `LAB_SIM=1` (`make test-sim`), where
+//! the banner's seed replays the run exactly (`LAB_SIM=1 LAB_SEED=<seed>`). The tests and
+//! their bounds are the same in both modes; in simulation the bounds hold in virtual time.
 
 #[path = "../tester/mod.rs"]
 mod tester;
@@ -11,4 +16,5 @@ mod tester;
 mod agreement_3b;
 mod election_3a;
 mod persistence_3c;
+mod replay;
 mod snapshots_3d;

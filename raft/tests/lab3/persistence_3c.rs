@@ -4,6 +4,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use labsim::thread::sleep;
+
 use crate::tester::{command, command_value, Config, Spec, RAFT_ELECTION_TIMEOUT};
 
 fn spec(test: &'static str, title: &'static str, servers: usize, unreliable: bool) -> Spec {
@@ -19,121 +21,127 @@ fn spec(test: &'static str, title: &'static str, servers: usize, unreliable: boo
 
 #[test]
 fn persist1_3c() {
-    let servers = 3;
-    let cfg = Config::new(spec("persist1_3c", "basic persistence", servers, false));
+    labsim::run(|| {
+        let servers = 3;
+        let cfg = Config::new(spec("persist1_3c", "basic persistence", servers, false));
 
-    cfg.one(&command(11), servers, true);
+        cfg.one(&command(11), servers, true);
 
-    // Crash and restart all.
-    for peer in 0..servers {
-        cfg.start1(peer);
-    }
-    for peer in 0..servers {
-        cfg.disconnect(peer);
-        cfg.connect(peer);
-    }
+        // Crash and restart all.
+        for peer in 0..servers {
+            cfg.start1(peer);
+        }
+        for peer in 0..servers {
+            cfg.disconnect(peer);
+            cfg.connect(peer);
+        }
 
-    cfg.one(&command(12), servers, true);
+        cfg.one(&command(12), servers, true);
 
-    let leader1 = cfg.check_one_leader();
-    cfg.disconnect(leader1);
-    cfg.start1(leader1);
-    cfg.connect(leader1);
+        let leader1 = cfg.check_one_leader();
+        cfg.disconnect(leader1);
+        cfg.start1(leader1);
+        cfg.connect(leader1);
 
-    cfg.one(&command(13), servers, true);
+        cfg.one(&command(13), servers, true);
 
-    let leader2 = cfg.check_one_leader();
-    cfg.disconnect(leader2);
-    cfg.one(&command(14), servers - 1, true);
-    cfg.start1(leader2);
-    cfg.connect(leader2);
+        let leader2 = cfg.check_one_leader();
+        cfg.disconnect(leader2);
+        cfg.one(&command(14), servers - 1, true);
+        cfg.start1(leader2);
+        cfg.connect(leader2);
 
-    // Wait for leader2 to join before killing i3.
-    cfg.wait(4, servers, None);
+        // Wait for leader2 to join before killing i3.
+        cfg.wait(4, servers, None);
 
-    let i3 = (cfg.check_one_leader() + 1) % servers;
-    cfg.disconnect(i3);
-    cfg.one(&command(15), servers - 1, true);
-    cfg.start1(i3);
-    cfg.connect(i3);
+        let i3 = (cfg.check_one_leader() + 1) % servers;
+        cfg.disconnect(i3);
+        cfg.one(&command(15), servers - 1, true);
+        cfg.start1(i3);
+        cfg.connect(i3);
 
-    cfg.one(&command(16), servers, true);
-    cfg.end();
+        cfg.one(&command(16), servers, true);
+        cfg.end();
+    });
 }
 
 #[test]
 fn persist2_3c() {
-    let servers = 5;
-    let cfg = Config::new(spec("persist2_3c", "more persistence", servers, false));
+    labsim::run(|| {
+        let servers = 5;
+        let cfg = Config::new(spec("persist2_3c", "more persistence", servers, false));
 
-    let mut index = 1;
-    for _ in 0..5 {
-        cfg.one(&command(10 + index), servers, true);
-        index += 1;
+        let mut index = 1;
+        for _ in 0..5 {
+            cfg.one(&command(10 + index), servers, true);
+            index += 1;
 
-        let leader1 = cfg.check_one_leader();
+            let leader1 = cfg.check_one_leader();
 
-        cfg.disconnect((leader1 + 1) % servers);
-        cfg.disconnect((leader1 + 2) % servers);
+            cfg.disconnect((leader1 + 1) % servers);
+            cfg.disconnect((leader1 + 2) % servers);
 
-        cfg.one(&command(10 + index), servers - 2, true);
-        index += 1;
+            cfg.one(&command(10 + index), servers - 2, true);
+            index += 1;
 
-        cfg.disconnect(leader1);
-        cfg.disconnect((leader1 + 3) % servers);
-        cfg.disconnect((leader1 + 4) % servers);
+            cfg.disconnect(leader1);
+            cfg.disconnect((leader1 + 3) % servers);
+            cfg.disconnect((leader1 + 4) % servers);
 
-        cfg.start1((leader1 + 1) % servers);
-        cfg.start1((leader1 + 2) % servers);
-        cfg.connect((leader1 + 1) % servers);
-        cfg.connect((leader1 + 2) % servers);
+            cfg.start1((leader1 + 1) % servers);
+            cfg.start1((leader1 + 2) % servers);
+            cfg.connect((leader1 + 1) % servers);
+            cfg.connect((leader1 + 2) % servers);
 
-        std::thread::sleep(RAFT_ELECTION_TIMEOUT);
+            sleep(RAFT_ELECTION_TIMEOUT);
 
-        cfg.start1((leader1 + 3) % servers);
-        cfg.connect((leader1 + 3) % servers);
+            cfg.start1((leader1 + 3) % servers);
+            cfg.connect((leader1 + 3) % servers);
 
-        cfg.one(&command(10 + index), servers - 2, true);
-        index += 1;
+            cfg.one(&command(10 + index), servers - 2, true);
+            index += 1;
 
-        cfg.connect((leader1 + 4) % servers);
-        cfg.connect(leader1);
-    }
+            cfg.connect((leader1 + 4) % servers);
+            cfg.connect(leader1);
+        }
 
-    cfg.one(&command(1000), servers, true);
-    cfg.end();
+        cfg.one(&command(1000), servers, true);
+        cfg.end();
+    });
 }
 
 #[test]
 fn persist3_3c() {
-    let servers = 3;
-    let cfg = Config::new(spec(
-        "persist3_3c",
-        "partitioned leader and one follower crash, leader restarts",
-        servers,
-        false,
-    ));
+    labsim::run(|| {
+        let servers = 3;
+        let cfg = Config::new(spec(
+            "persist3_3c",
+            "partitioned leader and one follower crash, leader restarts",
+            servers,
+            false,
+        ));
 
-    cfg.one(&command(101), 3, true);
+        cfg.one(&command(101), 3, true);
 
-    let leader = cfg.check_one_leader();
-    cfg.disconnect((leader + 2) % servers);
+        let leader = cfg.check_one_leader();
+        cfg.disconnect((leader + 2) % servers);
 
-    cfg.one(&command(102), 2, true);
+        cfg.one(&command(102), 2, true);
 
-    cfg.crash1(leader);
-    cfg.crash1((leader + 1) % servers);
-    cfg.connect((leader + 2) % servers);
-    cfg.start1(leader);
-    cfg.connect(leader);
+        cfg.crash1(leader);
+        cfg.crash1((leader + 1) % servers);
+        cfg.connect((leader + 2) % servers);
+        cfg.start1(leader);
+        cfg.connect(leader);
 
-    cfg.one(&command(103), 2, true);
+        cfg.one(&command(103), 2, true);
 
-    cfg.start1((leader + 1) % servers);
-    cfg.connect((leader + 1) % servers);
+        cfg.start1((leader + 1) % servers);
+        cfg.connect((leader + 1) % servers);
 
-    cfg.one(&command(104), servers, true);
-    cfg.end();
+        cfg.one(&command(104), servers, true);
+        cfg.end();
+    });
 }
 
 /// A pause between Figure 8 steps: mostly 0-12 ms, and 10 % of the time up to half an
@@ -156,127 +164,135 @@ fn figure8_pause(cfg: &Config) -> Duration {
 /// haven't been committed yet.
 #[test]
 fn figure8_3c() {
-    let servers = 5;
-    let cfg = Config::new(spec("figure8_3c", "Figure 8", servers, false));
+    labsim::run(|| {
+        let servers = 5;
+        let cfg = Config::new(spec("figure8_3c", "Figure 8", servers, false));
 
-    cfg.one(&cfg.random_command(), 1, true);
+        cfg.one(&cfg.random_command(), 1, true);
 
-    let mut up = servers;
-    for _ in 0..1000 {
-        let mut leader = None;
-        for peer in 0..servers {
-            if cfg.start(peer, cfg.random_command()).is_some() {
-                leader = Some(peer);
+        let mut up = servers;
+        for _ in 0..1000 {
+            let mut leader = None;
+            for peer in 0..servers {
+                if cfg.start(peer, cfg.random_command()).is_some() {
+                    leader = Some(peer);
+                }
+            }
+
+            sleep(figure8_pause(&cfg));
+
+            if let Some(leader) = leader {
+                cfg.crash1(leader);
+                up -= 1;
+            }
+
+            if up < 3 {
+                let peer = cfg.random_below(servers as u64) as usize;
+                if cfg.raft(peer).is_none() {
+                    cfg.start1(peer);
+                    cfg.connect(peer);
+                    up += 1;
+                }
             }
         }
 
-        std::thread::sleep(figure8_pause(&cfg));
-
-        if let Some(leader) = leader {
-            cfg.crash1(leader);
-            up -= 1;
-        }
-
-        if up < 3 {
-            let peer = cfg.random_below(servers as u64) as usize;
+        for peer in 0..servers {
             if cfg.raft(peer).is_none() {
                 cfg.start1(peer);
                 cfg.connect(peer);
-                up += 1;
             }
         }
-    }
 
-    for peer in 0..servers {
-        if cfg.raft(peer).is_none() {
-            cfg.start1(peer);
-            cfg.connect(peer);
-        }
-    }
-
-    cfg.one(&cfg.random_command(), servers, true);
-    cfg.end();
+        cfg.one(&cfg.random_command(), servers, true);
+        cfg.end();
+    });
 }
 
 #[test]
 fn unreliable_agree_3c() {
-    let servers = 5;
-    let cfg = Config::new(spec(
-        "unreliable_agree_3c",
-        "unreliable agreement",
-        servers,
-        true,
-    ));
+    labsim::run(|| {
+        let servers = 5;
+        let cfg = Config::new(spec(
+            "unreliable_agree_3c",
+            "unreliable agreement",
+            servers,
+            true,
+        ));
 
-    std::thread::scope(|scope| {
-        for iteration in 1..50 {
-            for j in 0..4 {
-                let cfg = &cfg;
-                scope.spawn(move || cfg.one(&command(100 * iteration + j), 1, true));
+        labsim::thread::scope(|scope| {
+            for iteration in 1..50 {
+                for j in 0..4 {
+                    let cfg = &cfg;
+                    scope.spawn(format!("client-{iteration}-{j}"), move || {
+                        cfg.one(&command(100 * iteration + j), 1, true)
+                    });
+                }
+                cfg.one(&command(iteration), 1, true);
             }
-            cfg.one(&command(iteration), 1, true);
-        }
 
-        cfg.set_unreliable(false);
-        // The scope waits for the concurrent one()s.
+            cfg.set_unreliable(false);
+            // The scope waits for the concurrent one()s.
+        });
+
+        cfg.one(&command(100), servers, true);
+        cfg.end();
     });
-
-    cfg.one(&command(100), servers, true);
-    cfg.end();
 }
 
 #[test]
 fn figure8_unreliable_3c() {
-    let servers = 5;
-    let cfg = Config::new(spec(
-        "figure8_unreliable_3c",
-        "Figure 8 (unreliable)",
-        servers,
-        true,
-    ));
+    labsim::run(|| {
+        let servers = 5;
+        let cfg = Config::new(spec(
+            "figure8_unreliable_3c",
+            "Figure 8 (unreliable)",
+            servers,
+            true,
+        ));
 
-    cfg.one(&command(cfg.random_below(10_000)), 1, true);
+        cfg.one(&command(cfg.random_below(10_000)), 1, true);
 
-    let mut up = servers;
-    for iteration in 0..1000 {
-        if iteration == 200 {
-            cfg.set_long_reordering(true);
+        let mut up = servers;
+        for iteration in 0..1000 {
+            if iteration == 200 {
+                cfg.set_long_reordering(true);
+            }
+            let mut leader = None;
+            for peer in 0..servers {
+                let accepted = cfg.start(peer, command(cfg.random_below(10_000))).is_some();
+                if accepted && cfg.is_connected(peer) {
+                    leader = Some(peer);
+                }
+            }
+
+            sleep(figure8_pause(&cfg));
+
+            let half_timeout = RAFT_ELECTION_TIMEOUT.as_millis() as u64 / 2;
+            if let Some(leader) = leader {
+                if cfg.random_below(1000) < half_timeout {
+                    cfg.disconnect(leader);
+                    up -= 1;
+                }
+            }
+
+            if up < 3 {
+                let peer = cfg.random_below(servers as u64) as usize;
+                if !cfg.is_connected(peer) {
+                    cfg.connect(peer);
+                    up += 1;
+                }
+            }
         }
-        let mut leader = None;
+
         for peer in 0..servers {
-            let accepted = cfg.start(peer, command(cfg.random_below(10_000))).is_some();
-            if accepted && cfg.is_connected(peer) {
-                leader = Some(peer);
-            }
-        }
-
-        std::thread::sleep(figure8_pause(&cfg));
-
-        let half_timeout = RAFT_ELECTION_TIMEOUT.as_millis() as u64 / 2;
-        if let Some(leader) = leader {
-            if cfg.random_below(1000) < half_timeout {
-                cfg.disconnect(leader);
-                up -= 1;
-            }
-        }
-
-        if up < 3 {
-            let peer = cfg.random_below(servers as u64) as usize;
             if !cfg.is_connected(peer) {
                 cfg.connect(peer);
-                up += 1;
             }
         }
-    }
 
-    for peer in 0..servers {
-        if !cfg.is_connected(peer) {
-            cfg.connect(peer);
-        }
-    }
-
-    cfg.one(&command(cfg.random_below(10_000)), servers, true);
-    cfg.end();
+        cfg.one(&command(cfg.random_below(10_000)), servers, true);
+        cfg.end();
+    });
 }
 
 /// How long a churn client waits, in turn, for its accepted command to commit.
@@ -296,7 +312,7 @@ fn churn_client(cfg: &Config, me: u64, stop: &AtomicBool) -> Vec<u64> {
             }
         }
         let Some(index) = accepted else {
-            std::thread::sleep(Duration::from_millis(79 + me * 17));
+            sleep(Duration::from_millis(79 + me * 17));
             continue;
         };
         // Maybe the leader will commit our value, maybe not; but don't wait forever.
@@ -308,7 +324,7 @@ fn churn_client(cfg: &Config, me: u64, stop: &AtomicBool) -> Vec<u64> {
                 }
                 break;
             }
-            std::thread::sleep(Duration::from_millis(pause));
+            sleep(Duration::from_millis(pause));
         }
     }
     values
@@ -316,11 +332,13 @@ fn churn_client(cfg: &Config, me: u64, stop: &AtomicBool) -> Vec<u64> {
 
 fn internal_churn(cfg: &Config, servers: usize) {
     let stop = AtomicBool::new(false);
-    let values: Vec<u64> = std::thread::scope(|scope| {
+    let values: Vec<u64> = labsim::thread::scope(|scope| {
         let clients: Vec<_> = (0..3)
             .map(|me| {
                 let stop = &stop;
-                scope.spawn(move || churn_client(cfg, me, stop))
+                scope.spawn(format!("churn-client-{me}"), move || {
+                    churn_client(cfg, me, stop)
+                })
             })
             .collect();
 
@@ -348,10 +366,10 @@ fn internal_churn(cfg: &Config, servers: usize) {
             // Make crash/restart infrequent enough that the peers can often keep up, but not
             // so infrequent that everything has settled down from one change to the next.
             // Pick a value smaller than the election timeout, but not hugely smaller.
-            std::thread::sleep(RAFT_ELECTION_TIMEOUT * 7 / 10);
+            sleep(RAFT_ELECTION_TIMEOUT * 7 / 10);
         }
 
-        std::thread::sleep(RAFT_ELECTION_TIMEOUT);
+        sleep(RAFT_ELECTION_TIMEOUT);
         cfg.set_unreliable(false);
         for peer in 0..servers {
             if cfg.raft(peer).is_none() {
@@ -367,7 +385,7 @@ fn internal_churn(cfg: &Config, servers: usize) {
             .collect()
     });
 
-    std::thread::sleep(RAFT_ELECTION_TIMEOUT);
+    sleep(RAFT_ELECTION_TIMEOUT);
 
     let last_index = cfg.one(&cfg.random_command(), servers, true);
 
@@ -386,21 +404,25 @@ fn internal_churn(cfg: &Config, servers: usize) {
 
 #[test]
 fn reliable_churn_3c() {
-    let servers = 5;
-    let cfg = Config::new(spec("reliable_churn_3c", "churn", servers, false));
-    internal_churn(&cfg, servers);
-    cfg.end();
+    labsim::run(|| {
+        let servers = 5;
+        let cfg = Config::new(spec("reliable_churn_3c", "churn", servers, false));
+        internal_churn(&cfg, servers);
+        cfg.end();
+    });
 }
 
 #[test]
 fn unreliable_churn_3c() {
-    let servers = 5;
-    let cfg = Config::new(spec(
-        "unreliable_churn_3c",
-        "unreliable churn",
-        servers,
-        true,
-    ));
-    internal_churn(&cfg, servers);
-    cfg.end();
+    labsim::run(|| {
+        let servers = 5;
+        let cfg = Config::new(spec(
+            "unreliable_churn_3c",
+            "unreliable churn",
+            servers,
+            true,
+        ));
+        internal_churn(&cfg, servers);
+        cfg.end();
+    });
 }

@@ -82,132 +82,146 @@ fn snap_common(cfg: &Config, disconnect: bool, crash: bool) {
 
 #[test]
 fn snapshot_basic_3d() {
-    let cfg = Config::new(spec("snapshot_basic_3d", "snapshots basic", true));
-    snap_common(&cfg, false, false);
-    cfg.end();
+    labsim::run(|| {
+        let cfg = Config::new(spec("snapshot_basic_3d", "snapshots basic", true));
+        snap_common(&cfg, false, false);
+        cfg.end();
+    });
 }
 
 #[test]
 fn snapshot_install_3d() {
-    let cfg = Config::new(spec(
-        "snapshot_install_3d",
-        "install snapshots (disconnect)",
-        true,
-    ));
-    snap_common(&cfg, true, false);
-    cfg.end();
+    labsim::run(|| {
+        let cfg = Config::new(spec(
+            "snapshot_install_3d",
+            "install snapshots (disconnect)",
+            true,
+        ));
+        snap_common(&cfg, true, false);
+        cfg.end();
+    });
 }
 
 #[test]
 fn snapshot_install_unreliable_3d() {
-    let cfg = Config::new(spec(
-        "snapshot_install_unreliable_3d",
-        "install snapshots (disconnect+unreliable)",
-        false,
-    ));
-    snap_common(&cfg, true, false);
-    cfg.end();
+    labsim::run(|| {
+        let cfg = Config::new(spec(
+            "snapshot_install_unreliable_3d",
+            "install snapshots (disconnect+unreliable)",
+            false,
+        ));
+        snap_common(&cfg, true, false);
+        cfg.end();
+    });
 }
 
 #[test]
 fn snapshot_install_crash_3d() {
-    let cfg = Config::new(spec(
-        "snapshot_install_crash_3d",
-        "install snapshots (crash)",
-        true,
-    ));
-    snap_common(&cfg, false, true);
-    cfg.end();
+    labsim::run(|| {
+        let cfg = Config::new(spec(
+            "snapshot_install_crash_3d",
+            "install snapshots (crash)",
+            true,
+        ));
+        snap_common(&cfg, false, true);
+        cfg.end();
+    });
 }
 
 #[test]
 fn snapshot_install_uncrash_3d() {
-    let cfg = Config::new(spec(
-        "snapshot_install_uncrash_3d",
-        "install snapshots (unreliable+crash)",
-        false,
-    ));
-    snap_common(&cfg, false, true);
-    cfg.end();
+    labsim::run(|| {
+        let cfg = Config::new(spec(
+            "snapshot_install_uncrash_3d",
+            "install snapshots (unreliable+crash)",
+            false,
+        ));
+        snap_common(&cfg, false, true);
+        cfg.end();
+    });
 }
 
 /// Do all servers persist their snapshots, and restart correctly from them?
 #[test]
 fn snapshot_all_crash_3d() {
-    let servers = 3;
-    let cfg = Config::new(spec(
-        "snapshot_all_crash_3d",
-        "crash and restart all servers",
-        true,
-    ));
+    labsim::run(|| {
+        let servers = 3;
+        let cfg = Config::new(spec(
+            "snapshot_all_crash_3d",
+            "crash and restart all servers",
+            true,
+        ));
 
-    cfg.one(&cfg.random_command(), servers, true);
+        cfg.one(&cfg.random_command(), servers, true);
 
-    for _ in 0..5 {
-        // Perhaps enough to get a snapshot.
-        for _ in 0..commands_for_a_snapshot(&cfg) {
-            cfg.one(&cfg.random_command(), servers, true);
+        for _ in 0..5 {
+            // Perhaps enough to get a snapshot.
+            for _ in 0..commands_for_a_snapshot(&cfg) {
+                cfg.one(&cfg.random_command(), servers, true);
+            }
+
+            let index1 = cfg.one(&cfg.random_command(), servers, true);
+
+            // Crash all.
+            for peer in 0..servers {
+                cfg.crash1(peer);
+            }
+
+            // Revive all.
+            for peer in 0..servers {
+                cfg.start1(peer);
+                cfg.connect(peer);
+            }
+
+            let index2 = cfg.one(&cfg.random_command(), servers, true);
+            assert!(index2 > index1, "index decreased from {index1} to {index2}");
         }
-
-        let index1 = cfg.one(&cfg.random_command(), servers, true);
-
-        // Crash all.
-        for peer in 0..servers {
-            cfg.crash1(peer);
-        }
-
-        // Revive all.
-        for peer in 0..servers {
-            cfg.start1(peer);
-            cfg.connect(peer);
-        }
-
-        let index2 = cfg.one(&cfg.random_command(), servers, true);
-        assert!(index2 > index1, "index decreased from {index1} to {index2}");
-    }
-    cfg.end();
+        cfg.end();
+    });
 }
 
 /// Do servers correctly initialize their in-memory copy of the snapshot, making sure that
 /// future writes to persistent state don't lose state?
 #[test]
 fn snapshot_init_3d() {
-    let servers = 3;
-    let cfg = Config::new(spec(
-        "snapshot_init_3d",
-        "snapshot initialization after crash",
-        true,
-    ));
+    labsim::run(|| {
+        let servers = 3;
+        let cfg = Config::new(spec(
+            "snapshot_init_3d",
+            "snapshot initialization after crash",
+            true,
+        ));
 
-    cfg.one(&cfg.random_command(), servers, true);
-
-    // Enough ops to make a snapshot.
-    for _ in 0..SNAPSHOT_INTERVAL + 1 {
         cfg.one(&cfg.random_command(), servers, true);
-    }
 
-    // Crash all, and revive all.
-    for peer in 0..servers {
-        cfg.crash1(peer);
-    }
-    for peer in 0..servers {
-        cfg.start1(peer);
-        cfg.connect(peer);
-    }
+        // Enough ops to make a snapshot.
+        for _ in 0..SNAPSHOT_INTERVAL + 1 {
+            cfg.one(&cfg.random_command(), servers, true);
+        }
 
-    // A single op, to get something written back to persistent storage.
-    cfg.one(&cfg.random_command(), servers, true);
+        // Crash all, and revive all.
+        for peer in 0..servers {
+            cfg.crash1(peer);
+        }
+        for peer in 0..servers {
+            cfg.start1(peer);
+            cfg.connect(peer);
+        }
 
-    // Crash all, and revive all, again.
-    for peer in 0..servers {
-        cfg.crash1(peer);
-    }
-    for peer in 0..servers {
-        cfg.start1(peer);
-        cfg.connect(peer);
-    }
+        // A single op, to get something written back to persistent storage.
+        cfg.one(&cfg.random_command(), servers, true);
 
-    // Another op, to trigger a potential bug.
-    cfg.one(&cfg.random_command(), servers, true);
-    cfg.end();
+        // Crash all, and revive all, again.
+        for peer in 0..servers {
+            cfg.crash1(peer);
+        }
+        for peer in 0..servers {
+            cfg.start1(peer);
+            cfg.connect(peer);
+        }
+
+        // Another op, to trigger a potential bug.
+        cfg.one(&cfg.random_command(), servers, true);
+        cfg.end();
+    });
 }

@@ -1,12 +1,12 @@
 //! The tester's apply-channel readers (section 4.2): what each peer applied, and the checks
 //! on it.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
-use crossbeam_channel::Receiver;
-use parking_lot::Mutex;
+use labsim::channel::Receiver;
+use labsim::sync::Mutex;
+use labsim::thread::JoinHandle;
 use raft::{ApplyMsg, Raft};
 
 use super::SNAPSHOT_INTERVAL;
@@ -14,7 +14,7 @@ use super::SNAPSHOT_INTERVAL;
 /// What every peer applied, shared by the appliers and the test.
 pub struct Applied {
     /// Per peer: index -> command applied there.
-    logs: Vec<HashMap<u64, Vec<u8>>>,
+    logs: Vec<BTreeMap<u64, Vec<u8>>>,
     /// Per peer (snapshot applier): the last index applied.
     pub last_applied: Vec<u64>,
     /// Per peer: the first apply error seen.
@@ -31,7 +31,7 @@ impl Applied {
     /// Nothing applied yet on `n` peers.
     pub fn new(n: usize) -> Applied {
         Applied {
-            logs: vec![HashMap::new(); n],
+            logs: vec![BTreeMap::new(); n],
             last_applied: vec![0; n],
             errors: vec![None; n],
             max_index: 0,
@@ -134,18 +134,15 @@ pub fn spawn(
     applied: Arc<Mutex<Applied>>,
     snapshots: bool,
 ) -> JoinHandle<()> {
-    std::thread::Builder::new()
-        .name(format!("tester-applier-{peer}"))
-        .spawn(move || {
-            for message in apply_rx {
-                if snapshots {
-                    apply_with_snapshots(peer, message, &raft, &applied);
-                } else {
-                    apply_plain(peer, message, &applied);
-                }
+    labsim::thread::spawn(format!("tester-applier-{peer}"), move || {
+        for message in apply_rx.iter() {
+            if snapshots {
+                apply_with_snapshots(peer, message, &raft, &applied);
+            } else {
+                apply_plain(peer, message, &applied);
             }
-        })
-        .expect("cannot start an applier thread")
+        }
+    })
 }
 
 /// The plain applier: each command must agree with the other peers and follow the previous

@@ -6,6 +6,10 @@
 //! The checks fail the test by panicking in the test's thread; an applier that sees a wrong
 //! or out-of-order commit records the error, and the next check (every `one`, `wait`,
 //! `n_committed`, `check_one_leader`, and `end`) fails the test with it.
+//!
+//! Threads, locks, sleeps and the clock are labsim's, and every random choice comes from the
+//! network's seeded RNG, so a test built inside a labsim simulation runs in virtual time and
+//! replays from the simulation's seed.
 
 // Each test binary (one per part) uses only some of the tester.
 #![allow(dead_code)]
@@ -14,12 +18,13 @@ mod applier;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use labrpc::{Network, Server};
+use labsim::sync::Mutex;
+use labsim::thread::{sleep, JoinHandle};
+use labsim::time::Instant;
 use labtest::{Counts, Run, TestInfo};
-use parking_lot::Mutex;
 use raft::{Persister, Raft};
 use rand::distributions::Alphanumeric;
 use rand::Rng;
@@ -337,7 +342,7 @@ impl Config {
             let ingested = self.applied.lock().ingest_snapshot(peer, &snapshot, None);
             ingested.unwrap_or_else(|error| panic!("{error}"));
         }
-        let (apply_tx, apply_rx) = crossbeam_channel::unbounded();
+        let (apply_tx, apply_rx) = labsim::channel::unbounded();
         let raft = Raft::new(ends, peer, persister, apply_tx);
         let applier = applier::spawn(
             peer,
@@ -367,7 +372,7 @@ impl Config {
     pub fn check_one_leader(&self) -> usize {
         for _ in 0..LEADER_CHECK_ROUNDS {
             let pause = 450 + self.random_below(100);
-            std::thread::sleep(Duration::from_millis(pause));
+            sleep(Duration::from_millis(pause));
             self.check_apply_errors();
             let mut leaders: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
             for peer in (0..self.n).filter(|peer| self.is_connected(*peer)) {
@@ -429,7 +434,7 @@ impl Config {
             if self.n_committed(index).0 >= n {
                 break;
             }
-            std::thread::sleep(pause);
+            sleep(pause);
             if pause < Duration::from_secs(1) {
                 pause *= 2;
             }
@@ -468,7 +473,7 @@ impl Config {
                 }
             }
             let Some(index) = accepted else {
-                std::thread::sleep(ONE_NO_LEADER_PAUSE);
+                sleep(ONE_NO_LEADER_PAUSE);
                 continue;
             };
             if self.wait_for_commit(index, command, expected) {
@@ -491,7 +496,7 @@ impl Config {
             if count > 0 && count >= expected && value.as_deref() == Some(command) {
                 return true;
             }
-            std::thread::sleep(ONE_POLL);
+            sleep(ONE_POLL);
         }
         false
     }
