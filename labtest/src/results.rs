@@ -42,6 +42,9 @@ pub struct ResultLine {
     /// it gave up (`unknown: the check timed out after 1.0 s; ...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linearizability: Option<String>,
+    /// Whether the run was a deterministic simulation (its seconds are then virtual).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub simulated: bool,
     /// The network seed (`LAB_SEED=<seed>` replays the run's random decisions).
     pub seed: u64,
     /// Whether the test passed.
@@ -109,9 +112,20 @@ mod tests {
             commits: Some(0),
             ops: None,
             linearizability: None,
+            simulated: false,
             seed: 12345,
             passed,
         }
+    }
+
+    #[test]
+    fn the_mode_is_written_only_for_simulated_runs() {
+        let real = serde_json::to_string(&sample(true)).unwrap();
+        assert!(!real.contains("simulated"), "{real}");
+        let mut line = sample(true);
+        line.simulated = true;
+        let simulated = serde_json::to_string(&line).unwrap();
+        assert!(simulated.contains(r#""simulated":true"#), "{simulated}");
     }
 
     #[test]

@@ -175,6 +175,7 @@ fn result_line(info: &TestInfo, elapsed: Duration, counts: Counts, passed: bool)
         commits: counts.commits,
         ops: counts.ops,
         linearizability: None,
+        simulated: labsim::is_simulated(),
         seed: info.seed,
         passed,
     }

@@ -85,6 +85,10 @@ pub struct ResultsArgs {
     /// The results file (default: $LAB_RESULTS, else target/lab-results.jsonl).
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// Show the runs made in simulation (LAB_SIM=1), whose seconds are virtual, instead of
+    /// the real-time runs.
+    #[arg(long)]
+    pub sim: bool,
 }
 
 /// `lab skeleton OUT_DIR [--from WORKSPACE]`.

@@ -66,7 +66,7 @@ fn run(command: Command, color: ColorChoice) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Results(args) => {
-            results(args.file, color)?;
+            results(args.file, args.sim, color)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Skeleton(args) => {

@@ -42,6 +42,9 @@ pub struct Record {
     /// Clerk operations (kv labs).
     #[serde(default)]
     pub ops: Option<u64>,
+    /// Whether the run was a deterministic simulation (its seconds are virtual).
+    #[serde(default)]
+    pub simulated: bool,
     /// The network seed the run used.
     #[serde(default)]
     pub seed: Option<u64>,
