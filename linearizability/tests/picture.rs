@@ -108,4 +108,15 @@ fn a_long_failing_history_shows_the_failure() {
         !field(&html, "blocked").starts_with("null"),
         "the blocked read is marked"
     );
+    // A small window too must be the one around the failure, not the partition's end.
+    let focus = Focus {
+        max_operations: Some(200),
+        ..Focus::default()
+    };
+    let html = visualize::render_html_focused(&KvModel, &history, &result, &focus);
+    assert_eq!(drawn_operations(&html), 200);
+    assert!(
+        html.contains("a value nobody wrote"),
+        "the broken read is in the small window"
+    );
 }
