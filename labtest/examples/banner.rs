@@ -10,7 +10,7 @@ fn main() {
         lab: "demo",
         part: "0A",
         test: "banner_0a",
-        title: "banner and result line",
+        title: "banner and result line".into(),
         peers: 3,
         seed: 12345,
     });

@@ -32,15 +32,28 @@
 //! - [`results`] — the JSON results line and the results file.
 //! - [`logging`] — `init_logging` and the line format.
 //! - [`threads`] — `thread_count`.
+//! - [`cluster`] — `Cluster`: a lab's servers on the labrpc network; links, partitions,
+//!   crash and restart, clerks' ends.
+//! - [`stages`] — `Stages`: a test's graded (sub-)tests, their banners and result lines.
+//! - [`history`] — `History`: the clients' operations and their linearizability check.
+//! - [`sizes`] — the course's checks on persisted sizes.
 
 #![warn(missing_docs)]
 
+pub mod cluster;
+pub mod history;
 pub mod logging;
 pub mod results;
 pub mod run;
+pub mod sizes;
+pub mod stages;
 pub mod threads;
 
+pub use cluster::{Cluster, EndSet, Incarnation};
+pub use history::{History, LINEARIZABILITY_TIMEOUT};
 pub use logging::init_logging;
 pub use results::{results_path, ResultLine};
 pub use run::{Counts, Run, TestInfo, TEST_TIME_LIMIT};
+pub use sizes::Persisted;
+pub use stages::Stages;
 pub use threads::thread_count;

@@ -27,7 +27,7 @@ pub struct TestInfo {
     /// The Rust test function's name: `"initial_election_3a"`.
     pub test: &'static str,
     /// The course's title: `"initial election"`.
-    pub title: &'static str,
+    pub title: String,
     /// How many servers the test runs.
     pub peers: usize,
     /// The seed that replays the run: the network's in real mode; [`Run::begin`] puts the
@@ -46,6 +46,23 @@ pub struct Counts {
     pub commits: Option<u64>,
     /// KV: client operations.
     pub ops: Option<u64>,
+}
+
+impl Counts {
+    /// How much each counter grew since `start` (counters never go down; a reset one
+    /// counts from zero).
+    pub fn since(self, start: Counts) -> Counts {
+        let grown = |now: Option<u64>, then: Option<u64>| match (now, then) {
+            (Some(now), then) => Some(now.saturating_sub(then.unwrap_or(0))),
+            (None, _) => None,
+        };
+        Counts {
+            rpcs: self.rpcs.saturating_sub(start.rpcs),
+            bytes: self.bytes.saturating_sub(start.bytes),
+            commits: grown(self.commits, start.commits),
+            ops: grown(self.ops, start.ops),
+        }
+    }
 }
 
 /// A test in progress. Drop it without [`pass`](Run::pass) and it records a failure.
@@ -167,7 +184,7 @@ fn result_line(info: &TestInfo, elapsed: Duration, counts: Counts, passed: bool)
         lab: info.lab.into(),
         part: info.part.into(),
         test: info.test.into(),
-        title: info.title.into(),
+        title: info.title.clone(),
         seconds: (elapsed.as_secs_f64() * 10.0).round() / 10.0,
         peers: info.peers,
         rpcs: counts.rpcs,
@@ -208,7 +225,7 @@ mod tests {
             lab: "demo",
             part: "0A",
             test: "a_quick_run_0a",
-            title: "a quick run",
+            title: "a quick run".into(),
             peers: 1,
             seed: 7,
         });

@@ -438,8 +438,7 @@ impl Config {
             lab: "kvraft",
             part: self.lab_part,
             test: self.test_name,
-            // A handful of titles per test process; leaking them keeps TestInfo 'static.
-            title: Box::leak(title.to_string().into_boxed_str()),
+            title: title.to_string(),
             peers: self.n,
             seed: self.network.seed(),
         });

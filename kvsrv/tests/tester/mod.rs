@@ -85,7 +85,7 @@ impl Config {
             lab: "kvsrv",
             part: PART,
             test: spec.test,
-            title: spec.title,
+            title: spec.title.into(),
             peers: 1,
             seed,
         });

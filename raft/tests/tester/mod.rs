@@ -140,7 +140,7 @@ impl Config {
             lab: "raft",
             part: spec.part,
             test: spec.test,
-            title: spec.title,
+            title: spec.title.into(),
             peers: n,
             seed: net.seed(),
         };

@@ -85,8 +85,7 @@ impl Stage {
             lab: "shardkv",
             part: self.part,
             test: self.test,
-            // A handful of titles per test process; leaking them keeps TestInfo 'static.
-            title: Box::leak(title.to_string().into_boxed_str()),
+            title: title.to_string(),
             peers: self.peers,
             seed: self.network.seed(),
         });
