@@ -2,10 +2,10 @@
 //! it cannot tell whether its put took effect.
 
 use std::sync::Arc;
-use std::thread::sleep;
 use std::time::Duration;
 
 use labrpc::Endpoint;
+use labsim::thread::sleep;
 
 use crate::rpc::{GetArgs, KvClient, KvError, KvResult, PutArgs, Version};
 

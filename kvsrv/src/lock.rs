@@ -6,9 +6,10 @@
 //! reading the key again: the id in it says who won, and ids are unique per lock client. No
 //! leases: a client that stops while holding the lock keeps it (the course leaves that out).
 
-use std::thread::sleep;
 use std::time::Duration;
 
+use labsim::rand::LabRng;
+use labsim::thread::sleep;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 
@@ -135,7 +136,7 @@ impl<C: KvClerk> Lock<C> {
 
 /// A fresh random id of [`ID_LENGTH`] letters and digits.
 fn random_id() -> String {
-    rand::thread_rng()
+    LabRng::new()
         .sample_iter(&Alphanumeric)
         .take(ID_LENGTH)
         .map(char::from)

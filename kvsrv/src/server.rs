@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use labrpc::Service;
-use parking_lot::Mutex;
+use labsim::sync::Mutex;
 
 use crate::rpc::{GetArgs, GetReply, KvHandler, PutArgs, PutReply};
 use crate::store::Store;

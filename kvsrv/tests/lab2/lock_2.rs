@@ -1,8 +1,10 @@
 //! Lab 2, the lock: one acquire and release, two locks held at once, and clients taking
 //! turns in a critical section on reliable and unreliable networks.
 
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use labsim::thread;
+use labsim::time::Instant;
 
 use kvsrv::{KvClerk, KvError, Lock};
 
@@ -27,87 +29,99 @@ const MARK_KEY: &str = "l0";
 
 #[test]
 fn lock_reliable_basic_2() {
-    let config = Config::new(Spec {
-        test: "lock_reliable_basic_2",
-        title: "one lock client, acquire and release",
-        ..Spec::default()
+    labsim::run(|| {
+        let config = Config::new(Spec {
+            test: "lock_reliable_basic_2",
+            title: "one lock client, acquire and release",
+            ..Spec::default()
+        });
+        let clerk = config.make_clerk();
+        let lock = Lock::new(&clerk, "l");
+        lock.acquire();
+        lock.release();
+        // Is it free again? Another lock client of the same name takes it at once.
+        let other = Lock::new(&clerk, "l");
+        other.acquire();
+        other.release();
+        config.end();
     });
-    let clerk = config.make_clerk();
-    let lock = Lock::new(&clerk, "l");
-    lock.acquire();
-    lock.release();
-    // Is it free again? Another lock client of the same name takes it at once.
-    let other = Lock::new(&clerk, "l");
-    other.acquire();
-    other.release();
-    config.end();
 }
 
 /// Two locks of different names held at once, taken in both orders; while each is held,
 /// another client cannot take it, and gets it once it is released.
 #[test]
 fn lock_reliable_nested_2() {
-    let config = Config::new(Spec {
-        test: "lock_reliable_nested_2",
-        title: "two locks held at once, in both orders",
-        ..Spec::default()
+    labsim::run(|| {
+        let config = Config::new(Spec {
+            test: "lock_reliable_nested_2",
+            title: "two locks held at once, in both orders",
+            ..Spec::default()
+        });
+        let clerk = config.make_clerk();
+        let first = Lock::new(&clerk, "la");
+        let second = Lock::new(&clerk, "lb");
+
+        first.acquire();
+        second.acquire();
+        check_exclusion(&config, "la", || first.release());
+        second.release();
+
+        second.acquire();
+        first.acquire();
+        check_exclusion(&config, "lb", || second.release());
+        first.release();
+        config.end();
     });
-    let clerk = config.make_clerk();
-    let first = Lock::new(&clerk, "la");
-    let second = Lock::new(&clerk, "lb");
-
-    first.acquire();
-    second.acquire();
-    check_exclusion(&config, "la", || first.release());
-    second.release();
-
-    second.acquire();
-    first.acquire();
-    check_exclusion(&config, "lb", || second.release());
-    first.release();
-    config.end();
 }
 
 #[test]
 fn lock_one_client_reliable_2() {
-    let spec = Spec {
-        test: "lock_one_client_reliable_2",
-        title: "1 lock client, reliable network",
-        ..Spec::default()
-    };
-    run_lock_clients(1, spec);
+    labsim::run(|| {
+        let spec = Spec {
+            test: "lock_one_client_reliable_2",
+            title: "1 lock client, reliable network",
+            ..Spec::default()
+        };
+        run_lock_clients(1, spec);
+    });
 }
 
 #[test]
 fn lock_many_clients_reliable_2() {
-    let spec = Spec {
-        test: "lock_many_clients_reliable_2",
-        title: "10 lock clients, reliable network",
-        ..Spec::default()
-    };
-    run_lock_clients(10, spec);
+    labsim::run(|| {
+        let spec = Spec {
+            test: "lock_many_clients_reliable_2",
+            title: "10 lock clients, reliable network",
+            ..Spec::default()
+        };
+        run_lock_clients(10, spec);
+    });
 }
 
 #[test]
 fn lock_one_client_unreliable_2() {
-    let spec = Spec {
-        test: "lock_one_client_unreliable_2",
-        title: "1 lock client, unreliable network",
-        unreliable: true,
-        ..Spec::default()
-    };
-    run_lock_clients(1, spec);
+    labsim::run(|| {
+        let spec = Spec {
+            test: "lock_one_client_unreliable_2",
+            title: "1 lock client, unreliable network",
+            unreliable: true,
+            ..Spec::default()
+        };
+        run_lock_clients(1, spec);
+    });
 }
 
 #[test]
 fn lock_many_clients_unreliable_2() {
-    let spec = Spec {
-        test: "lock_many_clients_unreliable_2",
-        title: "10 lock clients, unreliable network",
-        unreliable: true,
-        ..Spec::default()
-    };
-    run_lock_clients(10, spec);
+    labsim::run(|| {
+        let spec = Spec {
+            test: "lock_many_clients_unreliable_2",
+            title: "10 lock clients, unreliable network",
+            unreliable: true,
+            ..Spec::default()
+        };
+        run_lock_clients(10, spec);
+    });
 }
 
 /// Runs `clients` of the course's lock clients for [`CLIENT_DURATION`].
@@ -162,11 +176,11 @@ fn check_put(me: usize, answer: Result<(), KvError>) {
 /// While this client holds the lock `name`, another client's acquire must wait; once
 /// `release` has run, it must succeed.
 fn check_exclusion(config: &Config, name: &str, release: impl FnOnce()) {
-    let (acquired, on_acquired) = crossbeam_channel::bounded(1);
+    let (acquired, on_acquired) = labsim::channel::bounded(1);
     thread::scope(|scope| {
         // Dropped while this closure unwinds, before the scope waits for the contender.
         let _abort = config.abort_on_panic();
-        scope.spawn(|| {
+        scope.spawn("contender", || {
             let _abort = config.abort_on_panic();
             let clerk = config.make_clerk();
             let contender = Lock::new(&clerk, name);

@@ -4,18 +4,16 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kvsrv::{Clerk, KvClerk, KvError, KvResult, KvServer, Version};
 use labrpc::{Network, Server};
-use labtest::{Counts, Run, TestInfo};
+use labsim::thread;
+use labsim::time::Instant;
+use labtest::{Cluster, Counts, History, Stages, TestInfo};
 use linearizability::models::{VersionedInput, VersionedModel, VersionedOutput};
-use linearizability::{check_operations, visualize, Operation, Verdict};
-use parking_lot::Mutex;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 
@@ -52,24 +50,17 @@ impl Default for Spec {
 
 /// A test's server, network and history.
 pub struct Config {
-    pub network: Network,
-    /// The server (the network hosts its service), for tests that look at it directly.
-    server: Arc<KvServer>,
+    /// The one server, as a cluster of one: its clerks' ends come from it.
+    cluster: Cluster<Arc<KvServer>>,
     /// Clerks made so far; also the next clerk's number (its row in the picture).
     clerks: AtomicUsize,
-    /// Clerk calls made through test clerks (the result line's ops column).
-    ops: AtomicU64,
     /// Every recorded call, for the linearizability check.
-    history: Mutex<Vec<Operation<VersionedInput, VersionedOutput>>>,
+    history: History<VersionedInput, VersionedOutput>,
     /// Set when a client thread panics, so that the others stop at their next call instead
     /// of waiting forever for a lock the failed one holds.
     aborted: AtomicBool,
-    started: Instant,
     spec: Spec,
-    run: Mutex<Run>,
-    /// The network's counters at the banner.
-    rpcs_at_start: u64,
-    bytes_at_start: u64,
+    stages: Stages,
 }
 
 impl Config {
@@ -77,43 +68,51 @@ impl Config {
     pub fn new(spec: Spec) -> Config {
         labtest::init_logging();
         let seed = labrpc::seed_from_env().unwrap_or_else(|error| panic!("{error}"));
-        let network = Network::with_seed(seed);
-        network.set_reliable(!spec.unreliable);
-        let server = KvServer::new();
-        network.add_server(SERVER, Server::new().with_service(server.service()));
-        let run = Run::begin(TestInfo {
+        let net = Arc::new(Network::with_seed(seed));
+        net.set_reliable(!spec.unreliable);
+        let cluster = Cluster::new(Arc::clone(&net), vec![SERVER.to_string()]);
+        cluster.start(0, |_| {
+            let server = KvServer::new();
+            let host = Server::new().with_service(server.service());
+            (server, host)
+        });
+        let test = TestInfo {
             lab: "kvsrv",
             part: PART,
             test: spec.test,
-            title: spec.title.into(),
+            title: String::new(),
             peers: 1,
             seed,
+        };
+        let stages = Stages::new(test, true, move || Counts {
+            rpcs: net.total_count(),
+            bytes: net.total_bytes(),
+            commits: None,
+            ops: None,
         });
+        stages.begin(spec.title);
         Config {
-            rpcs_at_start: network.total_count(),
-            bytes_at_start: network.total_bytes(),
-            network,
-            server,
+            cluster,
             clerks: AtomicUsize::new(0),
-            ops: AtomicU64::new(0),
-            history: Mutex::new(Vec::new()),
+            history: History::new(),
             aborted: AtomicBool::new(false),
-            started: Instant::now(),
             spec,
-            run: Mutex::new(run),
+            stages,
         }
+    }
+
+    /// The network.
+    pub fn network(&self) -> &Network {
+        self.cluster.net()
     }
 
     /// A clerk with its own end to the server.
     pub fn make_clerk(&self) -> TestClerk<'_> {
         let number = self.clerks.fetch_add(1, Ordering::Relaxed);
-        let name = format!("clerk-{number}");
-        let end = self.network.create_end(&name).expect("fresh end name");
-        self.network.connect(&name, SERVER).expect("end exists");
-        self.network.enable(&name, true).expect("end exists");
+        let mut ends = self.cluster.clerk_ends(&[0]).ends;
         TestClerk {
             config: self,
-            clerk: Clerk::new(end),
+            clerk: Clerk::new(ends.remove(0)),
             client: number,
         }
     }
@@ -132,14 +131,14 @@ impl Config {
             let handles: Vec<_> = (0..clients)
                 .map(|me| {
                     let client = &client;
-                    scope.spawn(move || {
+                    scope.spawn(format!("client-{me}"), move || {
                         let _abort = self.abort_on_panic();
                         let clerk = self.make_clerk();
                         client(me, &clerk, deadline)
                     })
                 })
                 .collect();
-            let outcomes: Vec<thread::Result<R>> =
+            let outcomes: Vec<std::thread::Result<R>> =
                 handles.into_iter().map(|handle| handle.join()).collect();
             first_failure(&outcomes);
             // Every outcome is a value now: `first_failure` re-raised any failure.
@@ -155,17 +154,14 @@ impl Config {
 
     /// A random string of `length` letters and digits from the network's seeded RNG.
     pub fn random_value(&self, length: usize) -> String {
-        self.network.with_rng(|rng| {
+        self.network().with_rng(|rng| {
             (0..length)
                 .map(|_| rng.sample(Alphanumeric) as char)
                 .collect()
         })
     }
 
-    fn now(&self) -> u64 {
-        self.started.elapsed().as_nanos() as u64
-    }
-
+    /// Counts a clerk call, and records it when the test records.
     fn record(
         &self,
         client: usize,
@@ -173,72 +169,39 @@ impl Config {
         call: u64,
         output: VersionedOutput,
     ) {
-        let returned = self.now();
-        self.ops.fetch_add(1, Ordering::Relaxed);
+        self.stages.count_op();
         if self.spec.record {
-            let operation = Operation::new(client, input(), call, output, returned);
-            self.history.lock().push(operation);
+            self.history.record(client, input(), call, output);
         }
     }
 
     /// How many clerk calls the test made.
     pub fn op_count(&self) -> u64 {
-        self.ops.load(Ordering::Relaxed)
+        self.stages.ops()
     }
 
     /// How many calls the history holds.
     pub fn history_len(&self) -> usize {
-        self.history.lock().len()
+        self.history.len()
     }
 
     /// Checks the recorded history within `timeout`, and notes the verdict for the results
     /// line. An illegal history fails the test with the path of its picture; a check that
     /// gives up is accepted, as in the course, and says why.
     pub fn check_linearizable(&self, timeout: Duration) {
-        let history = self.history.lock().clone();
-        let result = check_operations(&VersionedModel, &history, Some(timeout));
-        self.run.lock().note_linearizability(result.describe());
-        match result.verdict {
-            Verdict::Linearizable => {}
-            Verdict::Unknown => println!(
-                "info: linearizability check of {} operations gave up ({}), assuming history is ok",
-                history.len(),
-                result.describe()
-            ),
-            Verdict::Illegal => {
-                let path = self.picture_path();
-                match visualize::write_html(&VersionedModel, &history, &result, &path) {
-                    Ok(()) => panic!("history is not linearizable; see {}", path.display()),
-                    Err(error) => panic!("history is not linearizable (no picture: {error})"),
-                }
-            }
-        }
-    }
-
-    fn picture_path(&self) -> PathBuf {
-        std::env::temp_dir().join(format!(
-            "kvsrv-{}-{}.html",
-            self.spec.test,
-            self.network.seed()
-        ))
+        self.history.check(&VersionedModel, timeout, &self.stages);
     }
 
     /// Ends the test: checks the time limit, prints the result line, records the figures.
     pub fn end(&self) {
-        let counts = Counts {
-            rpcs: self.network.total_count() - self.rpcs_at_start,
-            bytes: self.network.total_bytes() - self.bytes_at_start,
-            commits: None,
-            ops: Some(self.op_count()),
-        };
-        self.run.lock().pass(counts);
+        self.stages.end();
     }
 }
 
 impl Drop for Config {
     /// Closes the network, so that any call still blocked on it ends.
     fn drop(&mut self) {
-        self.network.cleanup();
+        self.network().cleanup();
     }
 }
 
@@ -247,7 +210,7 @@ struct Aborted;
 
 /// Re-raises the first client failure that was not merely a client stopping because of
 /// another's, so the test fails with the message that matters.
-fn first_failure<R>(outcomes: &[thread::Result<R>]) {
+fn first_failure<R>(outcomes: &[std::thread::Result<R>]) {
     let failures = outcomes.iter().filter_map(|outcome| outcome.as_ref().err());
     let mut aborted = false;
     for payload in failures {
@@ -269,7 +232,7 @@ pub struct AbortOnPanic<'a>(&'a AtomicBool);
 
 impl Drop for AbortOnPanic<'_> {
     fn drop(&mut self) {
-        if thread::panicking() {
+        if std::thread::panicking() {
             self.0.store(true, Ordering::SeqCst);
         }
     }
@@ -300,7 +263,7 @@ impl TestClerk<'_> {
 impl KvClerk for TestClerk<'_> {
     fn get(&self, key: &str) -> KvResult<(String, Version)> {
         self.check_not_aborted();
-        let call = self.config.now();
+        let call = self.config.history.now();
         let result = self.clerk.get(key);
         let output = match &result {
             Ok((value, version)) => VersionedOutput::Value {
@@ -316,7 +279,7 @@ impl KvClerk for TestClerk<'_> {
 
     fn put(&self, key: &str, value: &str, version: Version) -> KvResult<()> {
         self.check_not_aborted();
-        let call = self.config.now();
+        let call = self.config.history.now();
         let result = self.clerk.put(key, value, version);
         let output = match result {
             Ok(()) => VersionedOutput::Ok,
