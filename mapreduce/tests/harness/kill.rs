@@ -227,8 +227,8 @@ fn check_output_seen(path: &Path, seen: &[u8], when: &str) {
         };
         panic!(
             "right after {when}, {name} held {} bytes in {} lines{ending}, but {} bytes in {} \
-             lines at the end: a killed worker left a partly written output file in view \
-             (write to a temporary file and rename it into place)",
+             lines at the end: an output file was in view before it was whole (write to a \
+             temporary file and rename it into place)",
             seen.len(),
             seen_text.sorted_lines().len(),
             at_end.len(),
