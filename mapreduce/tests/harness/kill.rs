@@ -118,8 +118,8 @@ impl<'a> WorkerPool<'a> {
     }
 
     /// Waits until some worker is writing, kills it (a random one if several are), and
-    /// starts another. Gives up, returning false, if `coordinator` exits first.
-    pub fn kill_a_writer(&mut self, rng: &mut StdRng, coordinator: &mut Proc) -> bool {
+    /// starts another. Gives up if `coordinator` exits first.
+    pub fn kill_a_writer(&mut self, rng: &mut StdRng, coordinator: &mut Proc) {
         while coordinator.try_status().is_none() {
             let writers: Vec<usize> = self
                 .live_workers()
@@ -129,11 +129,10 @@ impl<'a> WorkerPool<'a> {
             if !writers.is_empty() {
                 let victim = writers[rng.gen_range(0..writers.len())];
                 self.kill(victim, Aim::Writing);
-                return true;
+                return;
             }
             std::thread::sleep(WRITER_POLL);
         }
-        false
     }
 
     /// Waits for every worker to exit (each is killed at its deadline).

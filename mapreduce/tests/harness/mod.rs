@@ -2,10 +2,16 @@
 //!
 //! Each [`Job`] lives in its own temporary directory with its own socket path (through
 //! `LAB_MR_SOCKET`), so tests run in parallel. Inputs are eight generated `pg-*.txt` files in
-//! `input/`; the job runs in `job/`, `mrsequential` in `sequential/`, both naming the inputs
-//! `../input/pg-*.txt` so that apps that print file names agree. Every process is a [`Proc`]:
-//! killed at its deadline (test-mr.sh's `timeout`), and killed and reaped when dropped, on
-//! every path including a failed assertion. Process logs go to `logs/`.
+//! `input/` (the seeded corpus, or with [`Job::with_inputs`] any others); the job runs in
+//! `job/`, `mrsequential` in `sequential/`, both naming the inputs `../input/pg-*.txt` so that
+//! apps that print file names agree. Every process is a [`Proc`]: killed at its deadline
+//! (test-mr.sh's `timeout`), and killed and reaped when dropped, on every path including a
+//! failed assertion. Process logs go to `logs/`.
+//!
+//! # Layout
+//!
+//! - [`inputs`] writes inputs of distinct words, whose wc output is as large as they are.
+//! - [`kill`] kills workers from outside and notes the output in view after each kill.
 
 use std::fs::File;
 use std::os::unix::net::UnixStream;
