@@ -271,6 +271,10 @@ const WRITER_KILL_PAUSE: Duration = Duration::from_millis(200);
 /// (one at a random moment, then some in the middle of writing reduce output), with inputs
 /// whose wc output is megabytes, and replacements are started; the job must still produce
 /// mrsequential's output, and every output file in view right after a kill must be whole.
+///
+/// The second check is the lab's rule that nobody sees a partly written file. The final
+/// output alone cannot show a worker that writes `mr-out-Y` in place: the task's rerun, 10 s
+/// after the kill, overwrites the torn file with a whole one. Until then it is in view.
 #[test]
 fn worker_kill_test() {
     let started = Instant::now();
