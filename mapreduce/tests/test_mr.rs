@@ -1,4 +1,5 @@
-//! The graded MapReduce suite: test-mr.sh's seven tests, starting the real binaries.
+//! The graded MapReduce suite: test-mr.sh's seven tests, starting the real binaries, and a
+//! worker kill test beside the crash test.
 //!
 //! Each test compares the job's `sort mr-out* | grep .` with `mrsequential`'s output for the
 //! same app, or checks what the timing apps report, as test-mr.sh does. Every test has its
@@ -9,9 +10,13 @@ mod harness;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use harness::inputs::write_distinct_words;
+use harness::kill::WorkerPool;
 use harness::{
     assert_same_output, banner, passed, wait_any, Job, Proc, CRASH_PROCESS_TIMEOUT, PROCESS_TIMEOUT,
 };
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 /// How long a crash-test restart loop pauses between workers, as test-mr.sh's `sleep 1`.
 const RESTART_PAUSE: Duration = Duration::from_secs(1);
@@ -238,5 +243,93 @@ struct SetOnDrop<'a>(&'a AtomicBool);
 impl Drop for SetOnDrop<'_> {
     fn drop(&mut self) {
         self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Workers running at any moment of the worker kill test, as in the wc test.
+const KILL_TEST_WORKERS: usize = 3;
+
+/// The worker kill test's inputs: as many files as the course's books.
+const KILL_TEST_INPUT_FILES: usize = 8;
+
+/// Bytes per input of the worker kill test: with distinct words, each reduce task writes
+/// about 2 MB of output over some tens of milliseconds, a write a kill can land in.
+const KILL_TEST_INPUT_BYTES: usize = 2_000_000;
+
+/// The random kill falls this long at most after the workers start: about the map phase.
+const RANDOM_KILL_WINDOW: Duration = Duration::from_millis(1500);
+
+/// Kills aimed at workers writing, once the reduce tasks have begun to write output.
+const WRITER_KILLS: usize = 2;
+
+/// Before each kill aimed at a writer, the test pauses a random time up to this, so that the
+/// kills land at different points of the reduce phase from run to run.
+const WRITER_KILL_PAUSE: Duration = Duration::from_millis(200);
+
+/// The crash test's workers die only inside the app's map or reduce, never while writing a
+/// file, and its outputs are a few bytes. Here workers are killed from outside with SIGKILL
+/// (one at a random moment, then some in the middle of writing reduce output), with inputs
+/// whose wc output is megabytes, and replacements are started; the job must still produce
+/// mrsequential's output, and every output file in view right after a kill must be whole.
+///
+/// The second check is the lab's rule that nobody sees a partly written file. The final
+/// output alone cannot show a worker that writes `mr-out-Y` in place: the task's rerun, 10 s
+/// after the kill, overwrites the torn file with a whole one. Until then it is in view.
+#[test]
+fn worker_kill_test() {
+    let started = Instant::now();
+    banner("worker kill test");
+    let seed = labrpc::seed_from_env().unwrap_or_else(|error| panic!("{error}"));
+    let mut rng = StdRng::seed_from_u64(seed);
+    let job = Job::with_inputs(|directory| {
+        write_distinct_words(
+            directory,
+            seed,
+            KILL_TEST_INPUT_FILES,
+            KILL_TEST_INPUT_BYTES,
+        )
+    });
+    println!("seed {seed} (LAB_SEED), directory {}", job.root().display());
+    let expected = job.expected_text("wc");
+    let mut coordinator = job.start_coordinator(CRASH_PROCESS_TIMEOUT);
+    let mut workers = WorkerPool::start(&job, "wc", KILL_TEST_WORKERS);
+    // One at a random moment, most likely while it maps.
+    std::thread::sleep(random_duration(&mut rng, RANDOM_KILL_WINDOW));
+    workers.kill_random(&mut rng);
+    // Then, once reduce tasks write output, some in the middle of writing.
+    wait_for_output(&job, &mut coordinator);
+    for _ in 0..WRITER_KILLS {
+        std::thread::sleep(random_duration(&mut rng, WRITER_KILL_PAUSE));
+        workers.kill_a_writer(&mut rng, &mut coordinator);
+    }
+    coordinator.wait_in_time();
+    workers.wait_all();
+    println!(
+        "{} kills while writing:\n{}",
+        workers.kills_while_writing(),
+        workers.kill_log()
+    );
+    // Does the job still produce the sequential output?
+    let output = job.output_text();
+    assert_same_output(
+        &output.sorted_lines(),
+        &expected.sorted_lines(),
+        "worker kill",
+    );
+    // Was every output file in view after a kill already whole?
+    workers.check_outputs_seen();
+    passed("worker kill test", started);
+}
+
+/// A duration drawn uniformly below `limit`.
+fn random_duration(rng: &mut StdRng, limit: Duration) -> Duration {
+    Duration::from_micros(rng.gen_range(0..limit.as_micros() as u64))
+}
+
+/// Waits until the job directory holds an `mr-out*` file (a reduce task is writing or has
+/// written), or the coordinator has exited.
+fn wait_for_output(job: &Job, coordinator: &mut Proc) {
+    while job.output_files().is_empty() && coordinator.try_status().is_none() {
+        std::thread::sleep(harness::POLL_INTERVAL);
     }
 }

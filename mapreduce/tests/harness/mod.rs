@@ -2,10 +2,16 @@
 //!
 //! Each [`Job`] lives in its own temporary directory with its own socket path (through
 //! `LAB_MR_SOCKET`), so tests run in parallel. Inputs are eight generated `pg-*.txt` files in
-//! `input/`; the job runs in `job/`, `mrsequential` in `sequential/`, both naming the inputs
-//! `../input/pg-*.txt` so that apps that print file names agree. Every process is a [`Proc`]:
-//! killed at its deadline (test-mr.sh's `timeout`), and killed and reaped when dropped, on
-//! every path including a failed assertion. Process logs go to `logs/`.
+//! `input/` (the seeded corpus, or with [`Job::with_inputs`] any others); the job runs in
+//! `job/`, `mrsequential` in `sequential/`, both naming the inputs `../input/pg-*.txt` so that
+//! apps that print file names agree. Every process is a [`Proc`]: killed at its deadline
+//! (test-mr.sh's `timeout`), and killed and reaped when dropped, on every path including a
+//! failed assertion. Process logs go to `logs/`.
+//!
+//! # Layout
+//!
+//! - [`inputs`] writes inputs of distinct words, whose wc output is as large as they are.
+//! - [`kill`] kills workers from outside and notes the output in view after each kill.
 
 use std::fs::File;
 use std::os::unix::net::UnixStream;
@@ -15,6 +21,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use mapreduce::corpus::write_corpus;
+
+pub mod inputs;
+pub mod kill;
 
 /// test-mr.sh's per-process limit, `timeout -k 2s 45s`.
 pub const PROCESS_TIMEOUT: Duration = Duration::from_secs(45);
@@ -66,13 +75,24 @@ pub struct Job {
 impl Job {
     /// A fresh directory with eight generated inputs.
     pub fn new() -> Job {
+        let seed = corpus_seed();
+        let job =
+            Job::with_inputs(|directory| write_corpus(directory, seed, INPUT_FILES, INPUT_BYTES));
+        println!(
+            "corpus seed {seed} (LAB_SEED), directory {}",
+            job.root.path().display()
+        );
+        job
+    }
+
+    /// A fresh directory whose inputs `write_inputs` writes into the directory it is given,
+    /// returning their paths.
+    pub fn with_inputs(write_inputs: impl FnOnce(&Path) -> std::io::Result<Vec<PathBuf>>) -> Job {
         let root = tempfile::Builder::new()
             .prefix("mr-test-")
             .tempdir()
             .expect("create the test directory");
-        let seed = corpus_seed();
-        let paths = write_corpus(&root.path().join("input"), seed, INPUT_FILES, INPUT_BYTES)
-            .expect("write the input corpus");
+        let paths = write_inputs(&root.path().join("input")).expect("write the inputs");
         for directory in ["job", "sequential", "logs"] {
             std::fs::create_dir(root.path().join(directory)).expect("create a job directory");
         }
@@ -80,11 +100,12 @@ impl Job {
             .iter()
             .map(|path| format!("../input/{}", path.file_name().unwrap().to_string_lossy()))
             .collect();
-        println!(
-            "corpus seed {seed} (LAB_SEED), directory {}",
-            root.path().display()
-        );
         Job { root, inputs }
+    }
+
+    /// The job's directory, for messages.
+    pub fn root(&self) -> &Path {
+        self.root.path()
     }
 
     /// Where the job runs and writes `mr-*` files.
@@ -104,6 +125,11 @@ impl Job {
 
     /// Runs `mrsequential app` and returns its output as sorted non-empty lines.
     pub fn expected_output(&self, app: &str) -> Vec<String> {
+        self.expected_text(app).sorted_lines_owned()
+    }
+
+    /// Runs `mrsequential app` and returns its output file's text.
+    pub fn expected_text(&self, app: &str) -> OutputText {
         let directory = self.root.path().join("sequential");
         let mut sequential = self.spawn(
             env!("CARGO_BIN_EXE_mrsequential"),
@@ -115,7 +141,7 @@ impl Job {
         );
         let status = sequential.wait_in_time();
         assert!(status.success(), "mrsequential {app} failed: {status}");
-        sorted_lines(&[directory.join("mr-out-0")])
+        OutputText::read(&[directory.join("mr-out-0")])
     }
 
     /// Starts `mrcoordinator` on the inputs and waits until its socket accepts connections.
@@ -158,7 +184,17 @@ impl Job {
 
     /// `sort mr-out* | grep .` in the job directory.
     pub fn output(&self) -> Vec<String> {
-        let outputs: Vec<PathBuf> = std::fs::read_dir(self.work_dir())
+        self.output_text().sorted_lines_owned()
+    }
+
+    /// The text of every `mr-out*` file in the job directory, to compare as sorted lines.
+    pub fn output_text(&self) -> OutputText {
+        OutputText::read(&self.output_files())
+    }
+
+    /// Every `mr-out*` file in the job directory.
+    pub fn output_files(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.work_dir())
             .expect("list the job directory")
             .filter_map(|entry| entry.ok().map(|entry| entry.path()))
             .filter(|path| {
@@ -167,8 +203,7 @@ impl Job {
                     .to_string_lossy()
                     .starts_with("mr-out")
             })
-            .collect();
-        sorted_lines(&outputs)
+            .collect()
     }
 
     /// Starts `program` in `directory` with this job's socket; the inputs follow `args` when
@@ -238,27 +273,55 @@ impl Default for Job {
     }
 }
 
-/// The non-empty lines of `files`, sorted.
-fn sorted_lines(files: &[PathBuf]) -> Vec<String> {
-    let mut lines: Vec<String> = files
-        .iter()
-        .flat_map(|path| {
-            let text = std::fs::read_to_string(path)
+/// Output files read whole: `sort <files> | grep .` without a `String` per line, so that
+/// outputs of millions of lines compare in little memory.
+pub struct OutputText(String);
+
+impl OutputText {
+    /// The files' text, one after another; a file whose last line lacks its newline does not
+    /// run into the next file.
+    pub fn read(files: &[PathBuf]) -> OutputText {
+        let mut text = String::new();
+        for path in files {
+            let bytes = std::fs::read(path)
                 .unwrap_or_else(|error| panic!("read {}: {error}", path.display()));
-            text.lines()
-                .filter(|line| !line.is_empty())
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    lines.sort();
-    lines
+            text.push_str(&String::from_utf8_lossy(&bytes));
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+        }
+        OutputText(text)
+    }
+
+    /// One file's text, from its bytes.
+    pub fn from_bytes(bytes: &[u8]) -> OutputText {
+        OutputText(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    /// The non-empty lines, sorted.
+    pub fn sorted_lines(&self) -> Vec<&str> {
+        let mut lines: Vec<&str> = self.0.lines().filter(|line| !line.is_empty()).collect();
+        lines.sort_unstable();
+        lines
+    }
+
+    /// The non-empty lines, sorted, as owned strings.
+    pub fn sorted_lines_owned(&self) -> Vec<String> {
+        self.sorted_lines()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
 }
 
 /// Asserts two outputs are equal, showing the first difference rather than both in full.
-pub fn assert_same_output(actual: &[String], expected: &[String], what: &str) {
-    if let Some(index) =
-        (0..actual.len().max(expected.len())).find(|&i| actual.get(i) != expected.get(i))
+pub fn assert_same_output<A, E>(actual: &[A], expected: &[E], what: &str)
+where
+    A: AsRef<str> + std::fmt::Debug,
+    E: AsRef<str> + std::fmt::Debug,
+{
+    if let Some(index) = (0..actual.len().max(expected.len()))
+        .find(|&i| actual.get(i).map(AsRef::as_ref) != expected.get(i).map(AsRef::as_ref))
     {
         panic!(
             "{what}: output differs from the expected at sorted line {index}: got {:?}, expected {:?} ({} lines against {})",
@@ -320,8 +383,13 @@ impl Proc {
         self.timed_out
     }
 
-    /// Kills and reaps it, if it is still running.
-    fn kill(&mut self) {
+    /// Its process id; it names this process until it is reaped.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills it with SIGKILL and reaps it, if it is still running.
+    pub fn kill(&mut self) {
         if self.reaped.is_none() {
             let _ = self.child.kill();
             self.reaped = self.child.wait().ok();
