@@ -23,8 +23,10 @@
 //!   run token. It runs until it reaches a *scheduling point*: taking a lock, blocking
 //!   (lock, condvar, channel, join, sleep), waking another thread (unlock with waiters,
 //!   notify, a send or receive that wakes a waiter, spawn), or [`thread::yield_now`]. There
-//!   the seeded RNG picks who runs next among the runnable threads, the current one
-//!   included; picking the current one costs no context switch.
+//!   the seeded RNG preempts it with odds 1 in 8 and then picks another runnable thread,
+//!   all equally likely; going on costs no context switch, so the odds keep a simulation
+//!   cheap while every interleaving stays possible. A thread that blocks hands the token to
+//!   a runnable thread picked with equal odds.
 //! - **Virtual time.** [`time::Instant::now`] reads the simulation's clock, which stands
 //!   still while any thread can run. When none can, it jumps to the earliest deadline
 //!   (`sleep`, `wait_for`/`wait_until`, `recv_timeout`, `send_timeout`, `select_timeout`).
