@@ -17,4 +17,5 @@ mod agreement_3b;
 mod election_3a;
 mod persistence_3c;
 mod replay;
+mod scripted_3c;
 mod snapshots_3d;
