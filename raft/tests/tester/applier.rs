@@ -90,10 +90,17 @@ impl Applied {
     fn check_logs(&mut self, peer: usize, index: u64, command: Vec<u8>) -> (Option<String>, bool) {
         let differs =
             |log: &BTreeMap<u64, Vec<u8>>| log.get(&index).is_some_and(|old| *old != command);
-        let conflict = self.logs.iter().position(differs).map(|other| {
-            let old = describe(&self.logs[other][&index]);
-            (other, old, self.entries_around(other, index))
-        });
+        // Another server's differing entry if there is one, else this server's own earlier one.
+        let mut differing = (0..self.logs.len()).filter(|other| differs(&self.logs[*other]));
+        let first = differing.next();
+        let conflict = first
+            .filter(|other| *other != peer)
+            .or(differing.next())
+            .or(first)
+            .map(|other| {
+                let old = describe(&self.logs[other][&index]);
+                (other, old, self.entries_around(other, index))
+            });
         let previous_applied = self.logs[peer].contains_key(&(index - 1));
         let new = describe(&command);
         self.logs[peer].insert(index, command);

@@ -318,7 +318,6 @@ impl Config {
             }
             let copy = peers.persisters[peer].copy();
             peers.persisters[peer] = Arc::new(copy);
-            peers.apply_receivers[peer] = None;
             (peers.rafts[peer].take(), peers.appliers[peer].take())
         };
         if let Some(raft) = raft {
@@ -331,6 +330,8 @@ impl Config {
                 .expect("the tester's applier thread panicked");
         }
         let mut peers = self.peers.lock();
+        // Kept until now for the apply watch, in case `kill` waited for a stuck apply loop.
+        peers.apply_receivers[peer] = None;
         let state = peers.persisters[peer].copy();
         peers.persisters[peer] = Arc::new(state);
     }
@@ -598,10 +599,14 @@ impl Config {
 }
 
 impl Drop for Config {
-    /// Closes the network first, so that calls blocked on it end, then kills every peer
-    /// (joining its threads) and joins the appliers; records a failure if `end` never ran.
+    /// Stops the leader watch; closes the network, so that calls blocked on it end; kills
+    /// every peer (joining its threads) and joins the appliers, with the apply watch still
+    /// unblocking a stuck apply loop; stops the apply watch; records a failure if `end`
+    /// never ran.
     fn drop(&mut self) {
-        drop(self.watchers.take());
+        if let Some(watchers) = &mut self.watchers {
+            watchers.stop_leader_watch();
+        }
         self.net.cleanup();
         let (rafts, appliers) = {
             let mut peers = self.peers.lock();
@@ -616,6 +621,7 @@ impl Drop for Config {
         for applier in appliers {
             let _ = applier.join();
         }
+        drop(self.watchers.take());
         if !*self.passed.lock() {
             let counts = self.counts();
             self.run.lock().fail(counts);

@@ -80,9 +80,28 @@ impl Leadership {
 
 /// The two watcher threads; dropping it stops and joins them.
 pub struct Watchers {
-    /// Dropped to stop both threads.
-    stop: Option<Sender<()>>,
-    threads: Vec<JoinHandle<()>>,
+    leader_watch: Option<Watcher>,
+    apply_watch: Option<Watcher>,
+}
+
+/// One watcher thread and what stops it.
+struct Watcher {
+    /// Dropped to stop the thread.
+    stop: Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+impl Watcher {
+    fn spawn(name: &str, body: impl FnOnce(Receiver<()>) + Send + 'static) -> Watcher {
+        let (stop, stopped) = labsim::channel::bounded::<()>(0);
+        let thread = labsim::thread::spawn(name, move || body(stopped));
+        Watcher { stop, thread }
+    }
+
+    fn stop(self) {
+        drop(self.stop);
+        let _ = self.thread.join();
+    }
 }
 
 impl Watchers {
@@ -92,29 +111,36 @@ impl Watchers {
         applied: Arc<Mutex<Applied>>,
         leadership: Arc<Mutex<Leadership>>,
     ) -> Watchers {
-        let (stop, stopped) = labsim::channel::bounded::<()>(0);
         let leader_watch = {
             let peers = Arc::clone(&peers);
-            let stopped = stopped.clone();
-            labsim::thread::spawn("tester-leader-watch", move || {
+            Watcher::spawn("tester-leader-watch", move |stopped| {
                 watch_leaders(&peers, &leadership, &stopped)
             })
         };
-        let apply_watch = labsim::thread::spawn("tester-apply-watch", move || {
+        let apply_watch = Watcher::spawn("tester-apply-watch", move |stopped| {
             watch_appliers(&peers, &applied, &stopped)
         });
         Watchers {
-            stop: Some(stop),
-            threads: vec![leader_watch, apply_watch],
+            leader_watch: Some(leader_watch),
+            apply_watch: Some(apply_watch),
+        }
+    }
+
+    /// Stops the leader watch, leaving the apply watch running: while the peers are torn
+    /// down, it keeps unblocking any apply loop stuck in `Raft::snapshot`, so that `kill`
+    /// can take the lock.
+    pub fn stop_leader_watch(&mut self) {
+        if let Some(watcher) = self.leader_watch.take() {
+            watcher.stop();
         }
     }
 }
 
 impl Drop for Watchers {
     fn drop(&mut self) {
-        drop(self.stop.take());
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
+        self.stop_leader_watch();
+        if let Some(watcher) = self.apply_watch.take() {
+            watcher.stop();
         }
     }
 }
