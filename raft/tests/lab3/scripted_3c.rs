@@ -195,3 +195,60 @@ fn election_restriction_3c() {
         cfg.end();
     });
 }
+
+/// One vote per term (§5.2), kept across crashes (Figure 2: `votedFor` is persistent state):
+/// a voter that voted for one candidate in a term refuses any other in that term, even after
+/// it restarts, so no term has two leaders (election safety).
+///
+/// Each round, with 5 peers: two late candidates crash in term T; the other three hold a new
+/// election (the leader restarts), so its winner A was elected in term T+1 with the votes of
+/// both others. Then A and one voter crash, and the other voter restarts beside the two late
+/// candidates, which restart still in term T. A Raft without pre-votes has the first late
+/// candidate to time out ask for votes in term T+1, and the voter must refuse: one that
+/// grants makes it a second leader of T+1, which the tester's leader watch reports. (With
+/// pre-votes, the late candidates ask for T+1 only in pre-votes, which the voter refuses since
+/// it is in T+1 already.) If the voter times out first (one chance in three) it is elected
+/// legitimately, so the rounds repeat with rotated roles.
+#[test]
+fn one_vote_per_term_3c() {
+    labsim::run(|| {
+        let servers = 5;
+        let cfg = Config::new(spec(
+            "one_vote_per_term_3c",
+            "one vote per term, across restarts",
+            servers,
+        ));
+        let mut value = 300;
+        cfg.one(&command(value), servers, true);
+        for _ in 0..3 {
+            let first = cfg.check_one_leader();
+            let late = [(first + 1) % servers, (first + 3) % servers];
+            let electors = [first, (first + 2) % servers, (first + 4) % servers];
+            for peer in late {
+                cfg.crash1(peer);
+            }
+            cfg.start1(first);
+            cfg.connect(first);
+            let a = cfg.check_one_leader();
+            let [voter, other_voter] = others(&electors, a)[..] else {
+                unreachable!("three electors less the winner")
+            };
+
+            cfg.crash1(a);
+            cfg.crash1(other_voter);
+            for peer in [voter, late[0], late[1]] {
+                cfg.start1(peer);
+                cfg.connect(peer);
+            }
+            cfg.check_one_leader();
+
+            for peer in [a, other_voter] {
+                cfg.start1(peer);
+                cfg.connect(peer);
+            }
+            value += 1;
+            cfg.one(&command(value), servers, true);
+        }
+        cfg.end();
+    });
+}
