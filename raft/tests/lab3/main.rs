@@ -1,4 +1,7 @@
 //! The graded Raft suite (lab 3): every test of the course's 3A-3D, one module per part.
+//! `scripted_3c` adds safety scenarios that the course's randomized tests reach only by
+//! chance (Figure 8 step by step, the election restriction, one vote per term), built on
+//! purpose from crashes and partitions.
 //!
 //! The parts share one test binary so that all their tests can run at once: they mostly
 //! wait, so `cargo test -p raft --release -- --test-threads=16` runs the whole suite in about
@@ -17,4 +20,5 @@ mod agreement_3b;
 mod election_3a;
 mod persistence_3c;
 mod replay;
+mod scripted_3c;
 mod snapshots_3d;

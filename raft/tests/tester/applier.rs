@@ -3,13 +3,18 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use labsim::channel::Receiver;
 use labsim::sync::Mutex;
 use labsim::thread::JoinHandle;
+use labsim::time::Instant;
 use raft::{ApplyMsg, Raft};
 
-use super::SNAPSHOT_INTERVAL;
+use super::{describe, SNAPSHOT_INTERVAL};
+
+/// How many entries on each side of a bad index the error messages show, per server.
+const CONTEXT_ENTRIES: u64 = 3;
 
 /// What every peer applied, shared by the appliers and the test.
 pub struct Applied {
@@ -19,6 +24,10 @@ pub struct Applied {
     pub last_applied: Vec<u64>,
     /// Per peer: the first apply error seen.
     errors: Vec<Option<String>>,
+    /// The first apply error seen on any peer: the one the test fails with.
+    first_error: Option<String>,
+    /// Per peer: the `Raft::snapshot` call its apply loop is in, by index, and since when.
+    snapshot_calls: Vec<Option<(u64, Instant)>>,
     /// The highest index any peer applied.
     pub max_index: u64,
 }
@@ -34,13 +43,25 @@ impl Applied {
             logs: vec![BTreeMap::new(); n],
             last_applied: vec![0; n],
             errors: vec![None; n],
+            first_error: None,
+            snapshot_calls: vec![None; n],
             max_index: 0,
         }
     }
 
     /// The first error any applier recorded.
     pub fn first_error(&self) -> Option<String> {
-        self.errors.iter().flatten().next().cloned()
+        self.first_error.clone()
+    }
+
+    /// `peer`'s applied entries around `index`, for error messages: `S2 [4: 104, 5: 105]`.
+    fn entries_around(&self, peer: usize, index: u64) -> String {
+        let from = index.saturating_sub(CONTEXT_ENTRIES);
+        let entries: Vec<String> = self.logs[peer]
+            .range(from..=index + CONTEXT_ENTRIES)
+            .map(|(index, command)| format!("{index}: {}", describe(command)))
+            .collect();
+        format!("S{peer} applied [{}]", entries.join(", "))
     }
 
     /// How many peers applied `index`, and its value; fails if they disagree.
@@ -63,23 +84,34 @@ impl Applied {
         (count, value.cloned())
     }
 
-    /// Records that `peer` applied `command` at `index`: no other peer may have applied a
-    /// different value there. Returns the error, if any, and whether `peer` had applied
-    /// `index - 1`.
+    /// Records that `peer` applied `command` at `index`: no peer may have applied a different
+    /// value there (the message shows both servers' entries around it). Returns the error, if
+    /// any, and whether `peer` had applied `index - 1`.
     fn check_logs(&mut self, peer: usize, index: u64, command: Vec<u8>) -> (Option<String>, bool) {
-        let mut error = None;
-        for (other, log) in self.logs.iter().enumerate() {
-            if let Some(old) = log.get(&index) {
-                if *old != command {
-                    error = Some(format!(
-                        "commit index={index} server={peer} {command:?} != server={other} {old:?}"
-                    ));
-                }
-            }
-        }
+        let differs =
+            |log: &BTreeMap<u64, Vec<u8>>| log.get(&index).is_some_and(|old| *old != command);
+        // Another server's differing entry if there is one, else this server's own earlier one.
+        let mut differing = (0..self.logs.len()).filter(|other| differs(&self.logs[*other]));
+        let first = differing.next();
+        let conflict = first
+            .filter(|other| *other != peer)
+            .or(differing.next())
+            .or(first)
+            .map(|other| {
+                let old = describe(&self.logs[other][&index]);
+                (other, old, self.entries_around(other, index))
+            });
         let previous_applied = self.logs[peer].contains_key(&(index - 1));
+        let new = describe(&command);
         self.logs[peer].insert(index, command);
         self.max_index = self.max_index.max(index);
+        let error = conflict.map(|(other, old, theirs)| {
+            format!(
+                "commit index={index} server={peer} {new} != server={other} {old} (state machine \
+                 safety, §5.4.3): {}; {theirs}",
+                self.entries_around(peer, index)
+            )
+        });
         (error, previous_applied)
     }
 
@@ -120,7 +152,52 @@ impl Applied {
     fn record_error(&mut self, peer: usize, error: String) {
         log::error!(target: "tester", "apply error: {error}");
         eprintln!("apply error: {error}");
+        self.first_error.get_or_insert_with(|| error.clone());
         self.errors[peer].get_or_insert(error);
+    }
+
+    /// Notes that `peer`'s apply loop calls `Raft::snapshot(index)` now.
+    fn begin_snapshot_call(&mut self, peer: usize, index: u64) {
+        self.snapshot_calls[peer] = Some((index, Instant::now()));
+    }
+
+    /// Notes that `peer`'s apply loop returned from `Raft::snapshot`.
+    fn end_snapshot_call(&mut self, peer: usize) {
+        self.snapshot_calls[peer] = None;
+    }
+
+    /// Whether `peer`'s apply loop is in `Raft::snapshot`.
+    pub fn in_snapshot_call(&self, peer: usize) -> bool {
+        self.snapshot_calls[peer].is_some()
+    }
+
+    /// The `Raft::snapshot` calls in progress: peer, index, since when.
+    pub fn snapshot_calls(&self) -> impl Iterator<Item = (usize, u64, Instant)> + '_ {
+        self.snapshot_calls
+            .iter()
+            .enumerate()
+            .filter_map(|(peer, call)| call.map(|(index, since)| (peer, index, since)))
+    }
+
+    /// A peer whose apply loop has waited in `Raft::snapshot` for `limit` or more; records
+    /// the error (once per peer).
+    pub fn stuck_snapshot_call(&mut self, limit: Duration) -> Option<usize> {
+        let now = Instant::now();
+        let (peer, index, _) = self
+            .snapshot_calls()
+            .find(|(_, _, since)| now - *since >= limit)?;
+        if self.errors[peer].is_none() {
+            let error = format!(
+                "S{peer}'s apply loop (thread tester-applier-{peer}) has waited {} s in \
+                 Raft::snapshot({index}), which it calls from the loop as a service does: \
+                 S{peer}'s lock is held by a thread that waits for this loop, most likely one \
+                 sending on the apply channel (unbuffered, as in the course) while holding \
+                 the lock; release it before sending",
+                limit.as_secs()
+            );
+            self.record_error(peer, error);
+        }
+        Some(peer)
     }
 }
 
@@ -153,8 +230,11 @@ fn apply_plain(peer: usize, message: ApplyMsg, applied: &Mutex<Applied>) {
     };
     let mut applied = applied.lock();
     let (mut error, previous_applied) = applied.check_logs(peer, index, command);
-    if index > 1 && !previous_applied {
-        error = Some(format!("server {peer} apply out of order {index}"));
+    if error.is_none() && index > 1 && !previous_applied {
+        error = Some(format!(
+            "server {peer} apply out of order {index}: {}",
+            applied.entries_around(peer, index)
+        ));
     }
     if let Some(error) = error {
         applied.record_error(peer, error);
@@ -175,18 +255,22 @@ fn apply_with_snapshots(peer: usize, message: ApplyMsg, raft: &Raft, applied: &M
         ),
         ApplyMsg::Command { index, command, .. } => {
             let expected = guard.last_applied[peer] + 1;
-            let mut error = None;
-            if index != expected {
-                error = Some(format!(
-                    "server {peer} apply out of order, expected index {expected}, got {index}"
-                ));
+            let error = if index != expected {
+                Some(format!(
+                    "server {peer} apply out of order, expected index {expected}, got {index}: {}",
+                    guard.entries_around(peer, index)
+                ))
             } else {
                 let (mismatch, previous_applied) = guard.check_logs(peer, index, command);
-                error = mismatch.or(error);
-                if index > 1 && !previous_applied {
-                    error = Some(format!("server {peer} apply out of order {index}"));
-                }
-            }
+                mismatch.or_else(|| {
+                    (index > 1 && !previous_applied).then(|| {
+                        format!(
+                            "server {peer} apply out of order {index}: {}",
+                            guard.entries_around(peer, index)
+                        )
+                    })
+                })
+            };
             guard.last_applied[peer] = index;
             let snapshot = ((index + 1) % SNAPSHOT_INTERVAL == 0)
                 .then(|| (index, guard.snapshot_through(peer, index)));
@@ -196,8 +280,12 @@ fn apply_with_snapshots(peer: usize, message: ApplyMsg, raft: &Raft, applied: &M
     if let Some(error) = error {
         guard.record_error(peer, error);
     }
+    if let Some((index, _)) = &snapshot {
+        guard.begin_snapshot_call(peer, *index);
+    }
     drop(guard);
     if let Some((index, bytes)) = snapshot {
         raft.snapshot(index, bytes);
+        applied.lock().end_snapshot_call(peer);
     }
 }

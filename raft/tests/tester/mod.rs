@@ -5,7 +5,12 @@
 //! config closes the network, kills every peer (joining its threads) and records the run.
 //! The checks fail the test by panicking in the test's thread; an applier that sees a wrong
 //! or out-of-order commit records the error, and the next check (every `one`, `wait`,
-//! `n_committed`, `check_one_leader`, and `end`) fails the test with it.
+//! `n_committed`, `check_one_leader`, and `end`) fails the test with it. The same holds for
+//! the invariants watched throughout the test (module `watch`): two leaders in one term, and
+//! an apply loop stuck in `Raft::snapshot`.
+//!
+//! The apply channel is unbuffered (`bounded(0)`), as the course's is: Raft's send waits until
+//! the tester's applier takes the message.
 //!
 //! Threads, locks, sleeps and the clock are labsim's, and every random choice comes from the
 //! network's seeded RNG, so a test built inside a labsim simulation runs in virtual time and
@@ -15,21 +20,25 @@
 #![allow(dead_code)]
 
 mod applier;
+mod watch;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use labrpc::{Network, Server};
+use labsim::channel::Receiver;
 use labsim::sync::Mutex;
 use labsim::thread::{sleep, JoinHandle};
 use labsim::time::Instant;
 use labtest::{Counts, Run, TestInfo};
-use raft::{Persister, Raft};
+use raft::{ApplyMsg, Persister, Raft};
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 
 pub use applier::Applied;
+pub use watch::Leadership;
+use watch::Watchers;
 
 /// The tests' election timeout: "generously" long enough for any election to finish.
 pub const RAFT_ELECTION_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -78,6 +87,8 @@ struct Peers {
     end_names: Vec<Option<Vec<String>>>,
     connected: Vec<bool>,
     appliers: Vec<Option<JoinHandle<()>>>,
+    /// A handle on each running peer's apply channel, for the apply watch.
+    apply_receivers: Vec<Option<Receiver<ApplyMsg>>>,
 }
 
 /// The counters at the banner, for the result line.
@@ -92,8 +103,12 @@ pub struct Config {
     net: Network,
     n: usize,
     snapshots: bool,
-    peers: Mutex<Peers>,
+    peers: Arc<Mutex<Peers>>,
     applied: Arc<Mutex<Applied>>,
+    /// Who led which term, from every observation.
+    leadership: Arc<Mutex<Leadership>>,
+    /// The leader watch and the apply watch; `None` once stopped.
+    watchers: Option<Watchers>,
     run: Mutex<Run>,
     baseline: Baseline,
     passed: Mutex<bool>,
@@ -135,6 +150,7 @@ impl Config {
             end_names: vec![None; n],
             connected: vec![false; n],
             appliers: (0..n).map(|_| None).collect(),
+            apply_receivers: vec![None; n],
         };
         let info = TestInfo {
             lab: "raft",
@@ -148,8 +164,10 @@ impl Config {
             net,
             n,
             snapshots: spec.snapshots,
-            peers: Mutex::new(peers),
+            peers: Arc::new(Mutex::new(peers)),
             applied: Arc::new(Mutex::new(Applied::new(n))),
+            leadership: Arc::new(Mutex::new(Leadership::default())),
+            watchers: None,
             run: Mutex::new(Run::begin(info)),
             baseline: Baseline {
                 rpcs: 0,
@@ -164,6 +182,11 @@ impl Config {
         for peer in 0..n {
             config.connect(peer);
         }
+        config.watchers = Some(Watchers::start(
+            Arc::clone(&config.peers),
+            Arc::clone(&config.applied),
+            Arc::clone(&config.leadership),
+        ));
         config.baseline = Baseline {
             rpcs: config.net.total_count(),
             bytes: config.net.total_bytes(),
@@ -206,14 +229,19 @@ impl Config {
         self.peers.lock().rafts[peer].clone()
     }
 
-    /// Calls `start` on the peer if it runs: `Some((index, term))` if it accepted.
+    /// Calls `start` on the peer if it runs: `Some((index, term))` if it accepted (and so led
+    /// that term, which the leadership record notes).
     pub fn start(&self, peer: usize, command: Vec<u8>) -> Option<(u64, u64)> {
-        self.raft(peer)?.start(command).ok()
+        let (index, term) = self.raft(peer)?.start(command).ok()?;
+        self.leadership.lock().observe(peer, term, true);
+        Some((index, term))
     }
 
-    /// `(term, is_leader)` of a running peer.
+    /// `(term, is_leader)` of a running peer (noted in the leadership record).
     pub fn state(&self, peer: usize) -> Option<(u64, bool)> {
-        self.raft(peer).map(|raft| raft.state())
+        let (term, is_leader) = self.raft(peer)?.state();
+        self.leadership.lock().observe(peer, term, is_leader);
+        Some((term, is_leader))
     }
 
     /// Whether the peer is connected.
@@ -302,6 +330,8 @@ impl Config {
                 .expect("the tester's applier thread panicked");
         }
         let mut peers = self.peers.lock();
+        // Kept until now for the apply watch, in case `kill` waited for a stuck apply loop.
+        peers.apply_receivers[peer] = None;
         let state = peers.persisters[peer].copy();
         peers.persisters[peer] = Arc::new(state);
     }
@@ -342,11 +372,13 @@ impl Config {
             let ingested = self.applied.lock().ingest_snapshot(peer, &snapshot, None);
             ingested.unwrap_or_else(|error| panic!("{error}"));
         }
-        let (apply_tx, apply_rx) = labsim::channel::unbounded();
+        // Unbuffered, as in the course: a Raft that sends while holding its lock deadlocks
+        // with the snapshot applier's call back into it (the apply watch reports it).
+        let (apply_tx, apply_rx) = labsim::channel::bounded(0);
         let raft = Raft::new(ends, peer, persister, apply_tx);
         let applier = applier::spawn(
             peer,
-            apply_rx,
+            apply_rx.clone(),
             raft.clone(),
             Arc::clone(&self.applied),
             self.snapshots,
@@ -355,6 +387,7 @@ impl Config {
         let mut peers = self.peers.lock();
         peers.rafts[peer] = Some(raft);
         peers.appliers[peer] = Some(applier);
+        peers.apply_receivers[peer] = Some(apply_rx);
         self.net.add_server(server_name(peer), server);
     }
 
@@ -367,13 +400,27 @@ impl Config {
         }
     }
 
+    /// Fails the test if an invariant watched throughout it was broken: two leaders in one
+    /// term, or an applier's error (a wrong or out-of-order commit, a stuck apply loop).
+    pub fn check_invariants(&self) {
+        if let Some(error) = self.leadership.lock().error() {
+            panic!("{error}");
+        }
+        self.check_apply_errors();
+    }
+
+    /// Notes on apply loops stuck in `Raft::snapshot` now, for failure messages.
+    fn stuck_note(&self) -> String {
+        watch::snapshot_call_note(&self.applied)
+    }
+
     /// Waits for exactly one connected leader in the highest term and returns it; fails if a
     /// term has two leaders, or if no leader appears within about 5 s.
     pub fn check_one_leader(&self) -> usize {
         for _ in 0..LEADER_CHECK_ROUNDS {
             let pause = 450 + self.random_below(100);
             sleep(Duration::from_millis(pause));
-            self.check_apply_errors();
+            self.check_invariants();
             let mut leaders: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
             for peer in (0..self.n).filter(|peer| self.is_connected(*peer)) {
                 if let Some((term, true)) = self.state(peer) {
@@ -391,7 +438,7 @@ impl Config {
                 return peers[0];
             }
         }
-        panic!("expected one leader, got none");
+        panic!("expected one leader, got none{}", self.stuck_note());
     }
 
     /// All connected peers must be in the same term; returns it.
@@ -422,7 +469,7 @@ impl Config {
 
     /// How many peers have applied `index`, and the value, checking they agree.
     pub fn n_committed(&self, index: u64) -> (usize, Option<Vec<u8>>) {
-        self.check_apply_errors();
+        self.check_invariants();
         self.applied.lock().committed_at(index)
     }
 
@@ -449,7 +496,8 @@ impl Config {
         let (count, value) = self.n_committed(index);
         assert!(
             count >= n,
-            "only {count} decided for index {index}; wanted {n}"
+            "only {count} decided for index {index}; wanted {n}{}",
+            self.stuck_note()
         );
         value
     }
@@ -481,11 +529,16 @@ impl Config {
             }
             assert!(
                 retry,
-                "one({}) failed to reach agreement",
-                describe(command)
+                "one({}) failed to reach agreement{}",
+                describe(command),
+                self.stuck_note()
             );
         }
-        panic!("one({}) failed to reach agreement", describe(command));
+        panic!(
+            "one({}) failed to reach agreement{}",
+            describe(command),
+            self.stuck_note()
+        );
     }
 
     /// Polls for `command` at `index` on at least `expected` peers.
@@ -538,7 +591,7 @@ impl Config {
 
     /// Ends the test: checks the time limit and the appliers, prints the result line.
     pub fn end(&self) {
-        self.check_apply_errors();
+        self.check_invariants();
         let counts = self.counts();
         self.run.lock().pass(counts);
         *self.passed.lock() = true;
@@ -546,9 +599,14 @@ impl Config {
 }
 
 impl Drop for Config {
-    /// Closes the network first, so that calls blocked on it end, then kills every peer
-    /// (joining its threads) and joins the appliers; records a failure if `end` never ran.
+    /// Stops the leader watch; closes the network, so that calls blocked on it end; kills
+    /// every peer (joining its threads) and joins the appliers, with the apply watch still
+    /// unblocking a stuck apply loop; stops the apply watch; records a failure if `end`
+    /// never ran.
     fn drop(&mut self) {
+        if let Some(watchers) = &mut self.watchers {
+            watchers.stop_leader_watch();
+        }
         self.net.cleanup();
         let (rafts, appliers) = {
             let mut peers = self.peers.lock();
@@ -563,6 +621,7 @@ impl Drop for Config {
         for applier in appliers {
             let _ = applier.join();
         }
+        drop(self.watchers.take());
         if !*self.passed.lock() {
             let counts = self.counts();
             self.run.lock().fail(counts);
