@@ -2,7 +2,7 @@
 //! graded, the report of a sweep with a failing test (its seeds, reasons, logs and replay
 //! commands, exit code 1), a sweep seed that repeats a sweep, and the errors for bad input.
 //! The fixture is copied out of the source tree once and built in its own target directory;
-//! its tests take milliseconds, so a budget of a second or two makes many runs.
+//! its tests take milliseconds, so a budget of a second or two makes several rounds.
 
 mod support;
 
@@ -76,11 +76,12 @@ fn the_report_names_every_failing_seed_with_its_replay_command() {
         assert!(!run.stdout.contains(absent), "{absent}:\n{}", run.stdout);
     }
 
-    // Did every test run, about equally often, and only the planted one fail?
+    // Did every test run, in turns (so their counts differ by one at most), and only the
+    // planted one fail?
     let counts = [runs(&passes), runs(&fails), runs(&nested)];
     let (least, most) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
     assert!(
-        *least >= 2 && most - least <= 2,
+        *least >= 1 && most - least <= 1,
         "{counts:?}\n{}",
         run.stdout
     );

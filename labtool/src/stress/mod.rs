@@ -23,7 +23,7 @@ use crate::color::{ColorChoice, Palette};
 use crate::error::{Error, Result};
 use crate::workspace::Workspace;
 use discover::TestCase;
-use pool::{PlannedRun, Pool, PoolEvent};
+use pool::{PlannedRun, Pool};
 use progress::{Goal, Progress};
 use run::RunSettings;
 use summary::Layout;
@@ -139,9 +139,8 @@ impl Session<'_> {
         };
         let next = AtomicUsize::new(0);
         let next_run = || plan.get(next.fetch_add(1, Ordering::SeqCst)).copied();
-        pool.run_all(next_run, self.options.jobs, |event| match event {
-            PoolEvent::Finished(report) => tally.record(report, &mut progress),
-            PoolEvent::Idle => progress.tick(),
+        pool.run_all(next_run, self.options.jobs, |event| {
+            tally.take(event, &mut progress)
         });
         progress.finish();
         self.print_summary(

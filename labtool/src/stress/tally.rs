@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::discover::TestCase;
-use super::pool::RunReport;
+use super::pool::{PoolEvent, RunReport};
 use super::progress::Progress;
 use super::run::{Verdict, SEED_VARIABLE, SIM_VARIABLE};
 use super::summary::TestSummary;
@@ -71,8 +71,16 @@ impl<'a> Tally<'a> {
         }
     }
 
+    /// Takes one event of the pool: counts a finished run, or moves the progress on.
+    pub fn take(&mut self, event: PoolEvent, progress: &mut Progress) {
+        match event {
+            PoolEvent::Finished(report) => self.record(report, progress),
+            PoolEvent::Idle => progress.tick(),
+        }
+    }
+
     /// Counts a finished run and announces it if it failed; an interrupted run does not count.
-    pub fn record(&mut self, report: RunReport, progress: &mut Progress) {
+    fn record(&mut self, report: RunReport, progress: &mut Progress) {
         if report.verdict == Verdict::Interrupted {
             return;
         }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use crate::color::{ColorChoice, Palette};
 use crate::error::{Error, Result};
 use crate::stress::discover::TestCase;
-use crate::stress::pool::{Pool, PoolEvent};
+use crate::stress::pool::Pool;
 use crate::stress::progress::{Goal, Progress};
 use crate::stress::run::RunSettings;
 use crate::stress::tally::{display_path, RunMode, Tally};
@@ -151,9 +151,8 @@ fn run_sweep(
         let mut planner = planner.lock().unwrap_or_else(PoisonError::into_inner);
         planner.next(started.elapsed())
     };
-    pool.run_all(next_run, options.jobs, |event| match event {
-        PoolEvent::Finished(report) => tally.record(report, &mut progress),
-        PoolEvent::Idle => progress.tick(),
+    pool.run_all(next_run, options.jobs, |event| {
+        tally.take(event, &mut progress)
     });
     progress.finish();
     let planner = planner.into_inner().unwrap_or_else(PoisonError::into_inner);
