@@ -1,4 +1,4 @@
-//! The command line: `lab stress`, `lab logs`, `lab results`, `lab skeleton`.
+//! The command line: `lab stress`, `lab sweep`, `lab logs`, `lab results`, `lab skeleton`.
 
 use std::path::PathBuf;
 
@@ -23,6 +23,9 @@ pub struct Cli {
 pub enum Command {
     /// Run a crate's matching tests many times in parallel, keeping the logs of failed runs.
     Stress(StressArgs),
+    /// Run every graded test in simulation over many seeds within a time budget; report each
+    /// test's runs and every failing seed with its replay command.
+    Sweep(SweepArgs),
     /// Lay a lab log out one column per server, coloured by topic.
     Logs(LogsArgs),
     /// Show the results file as a table beside the MIT staff figures.
@@ -57,6 +60,33 @@ pub struct StressArgs {
     /// replays it exactly, same schedule and same log.
     #[arg(long)]
     pub sim: bool,
+}
+
+/// `lab sweep [CRATE...]`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The crates to sweep (default: kvsrv, raft, kvraft and shardkv, those the workspace has).
+    #[arg(value_name = "CRATE")]
+    pub crates: Vec<String>,
+    /// Start no new run after this many seconds of running (the build does not count); every
+    /// test still runs at least once.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub budget: u64,
+    /// How many runs go at once (default: the number of cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
+    /// Kill a run after this many seconds and count it as failed (as for stress: a simulated
+    /// run takes far less, but a test that runs in real time even under `LAB_SIM=1` may need
+    /// up to MIT's 120 s, more when runs slow each other down).
+    #[arg(long, value_name = "SECS", default_value_t = 240, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+    /// The sweep's seed, from which every run's seed is drawn: the same seed hands out the same
+    /// runs in the same order (default: a fresh one, printed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Build and run the tests with `--release`.
+    #[arg(long)]
+    pub release: bool,
 }
 
 /// `lab logs [FILE|-]`.
@@ -142,6 +172,23 @@ mod tests {
     #[test]
     fn zero_runs_is_refused() {
         assert!(Cli::try_parse_from(["lab", "stress", "raft", "x", "--runs", "0"]).is_err());
+    }
+
+    #[test]
+    fn sweep_arguments_parse() {
+        let cli = Cli::parse_from(["lab", "sweep", "raft", "kvsrv", "--budget", "120"]);
+        let Command::Sweep(args) = cli.command else {
+            panic!("not sweep");
+        };
+        assert_eq!(args.crates, ["raft", "kvsrv"]);
+        assert_eq!((args.budget, args.jobs, args.timeout), (120, None, 240));
+        assert_eq!((args.seed, args.release), (None, false));
+        let cli = Cli::parse_from(["lab", "sweep", "--seed", "7", "--jobs", "3"]);
+        let Command::Sweep(args) = cli.command else {
+            panic!("not sweep");
+        };
+        assert!(args.crates.is_empty());
+        assert_eq!((args.budget, args.jobs, args.seed), (600, Some(3), Some(7)));
     }
 
     #[test]

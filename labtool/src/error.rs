@@ -74,6 +74,35 @@ pub enum Error {
         binaries: usize,
     },
 
+    /// `lab sweep` was pointed at a crate that has no graded test.
+    #[error(
+        "`{krate}` has no graded tests to sweep ({listed} tests in {binaries} integration-test \
+         binaries, none named with a part such as `_2` or `_3a`); sweep a lab crate instead: \
+         kvsrv, raft, kvraft or shardkv"
+    )]
+    NoGradedTests {
+        /// The crate searched.
+        krate: String,
+        /// How many tests its integration-test binaries list.
+        listed: usize,
+        /// How many integration-test binaries it has.
+        binaries: usize,
+    },
+
+    /// `lab sweep` was given no crate and none of the lab crates is in the workspace.
+    #[error("no lab crate to sweep: the workspace has none of {}; name the crates to sweep", labs.join(", "))]
+    NothingToSweep {
+        /// The crates a sweep looks for by default.
+        labs: Vec<String>,
+    },
+
+    /// `lab sweep --budget 0`.
+    #[error(
+        "a sweep needs a budget of at least 1 second (it was given 0); \
+         try --budget 600, the default, or --budget 60 for a quick look"
+    )]
+    ZeroBudget,
+
     /// A file (or standard input) could not be read.
     #[error("cannot read {path}: {source}")]
     Read {

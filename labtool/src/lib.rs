@@ -9,6 +9,16 @@
 //!   run by stress append their result lines to `<target>/stress/lab-results.jsonl`, not to
 //!   the results file `make grade` shows. With `--sim` every run is a deterministic simulation
 //!   (`LAB_SIM=1`), so the printed command replays a failure exactly, schedule and log.
+//! - `lab sweep [CRATE...] [--budget SECS] [--jobs J] [--timeout SECS] [--seed S] [--release]`
+//!   builds the crates' tests once (default: kvsrv, raft, kvraft, shardkv, those present) and
+//!   runs their graded tests (integration tests whose names end in a part: `_2`, `_3a`, `_5b`)
+//!   in simulation (`LAB_SIM=1`), in turns across all tests of all crates, each run with a fresh
+//!   `LAB_SEED` drawn from one printed sweep seed (`--seed` repeats a sweep). Every test runs at
+//!   least once; after that no run starts once the budget (600 s by default, building not
+//!   counted) is spent. The report is a table per test (crate, runs, failures, wall seconds) and
+//!   every failed run under its test: seed, one-line reason, log (kept under `<target>/sweep`)
+//!   and the command that replays it exactly; then `N runs of M tests in S s, F failures`.
+//!   Exit status 1 on any failure; Ctrl-C prints the report so far.
 //! - `lab logs [FILE|-]` lays out the labs' log lines (`<ms> <LEVEL> <target> <message>`) one
 //!   column per server, coloured by topic, with tester events across all columns. Lines in no
 //!   known shape are kept and marked `?`; an input with no log line at all is an error.
@@ -38,7 +48,8 @@
 //! - [`color`]: `--color` and ANSI styles.
 //! - [`table`]: aligned text tables.
 //! - [`workspace`]: the workspace's crates, root and target directory.
-//! - [`stress`]: build, discover, plan, run in a pool, progress, summary.
+//! - [`stress`]: build, discover, plan, run in a pool, progress, tally, summary.
+//! - [`sweep`]: the graded sweep on stress's machinery: plan under a budget, grade report.
 //! - [`logs`]: parse log lines, filter by topic, lay out in columns.
 //! - [`results`]: read the results file, the staff figures, the table.
 //! - [`skeleton`]: list the files, lex Rust, apply the solution markers, copy.
@@ -52,6 +63,7 @@ pub mod logs;
 pub mod results;
 pub mod skeleton;
 pub mod stress;
+pub mod sweep;
 pub mod table;
 pub mod workspace;
 

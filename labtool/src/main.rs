@@ -1,7 +1,7 @@
 //! `lab`: see the library's documentation for what each subcommand does.
 //!
-//! Exit status: 0 on success, 1 when a stress run had failures, 2 on an error (bad input or
-//! environment), 130 when Ctrl-C stopped a stress run.
+//! Exit status: 0 on success, 1 when a stress run or a sweep had failures, 2 on an error (bad
+//! input or environment), 130 when Ctrl-C stopped a stress run or a sweep.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -14,6 +14,7 @@ use labtool::logs::{logs, LogsOptions};
 use labtool::results::results;
 use labtool::skeleton::{skeleton, SkeletonOptions};
 use labtool::stress::{stress, StressOptions, StressOutcome};
+use labtool::sweep::{sweep, SweepOptions};
 use labtool::Result;
 
 fn main() -> ExitCode {
@@ -26,6 +27,20 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The exit code of a stress run or a sweep: 0, 1 on failures, 130 after Ctrl-C.
+fn exit_code(outcome: StressOutcome) -> ExitCode {
+    match outcome {
+        StressOutcome::AllPassed => ExitCode::SUCCESS,
+        StressOutcome::SomeFailed => ExitCode::from(1),
+        StressOutcome::Interrupted => ExitCode::from(130),
+    }
+}
+
+/// The number of cores, 1 if it cannot be told.
+fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// Runs one subcommand and turns its outcome into an exit code.
@@ -42,11 +57,19 @@ fn run(command: Command, color: ColorChoice) -> Result<ExitCode> {
                 sim: args.sim,
                 color,
             };
-            Ok(match stress(&options)? {
-                StressOutcome::AllPassed => ExitCode::SUCCESS,
-                StressOutcome::SomeFailed => ExitCode::from(1),
-                StressOutcome::Interrupted => ExitCode::from(130),
-            })
+            Ok(exit_code(stress(&options)?))
+        }
+        Command::Sweep(args) => {
+            let options = SweepOptions {
+                crates: args.crates,
+                budget: Duration::from_secs(args.budget),
+                jobs: args.jobs.map_or_else(available_cores, usize::from),
+                timeout: Duration::from_secs(args.timeout),
+                seed: args.seed,
+                release: args.release,
+                color,
+            };
+            Ok(exit_code(sweep(&options)?))
         }
         Command::Logs(args) => {
             let options = LogsOptions {

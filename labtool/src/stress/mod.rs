@@ -2,8 +2,9 @@
 //! seed and a debug log, and report which runs failed and how to replay them.
 //!
 //! The steps: build once ([`build`]), find the tests ([`discover`]), plan the runs, run them on
-//! `jobs` workers ([`pool`], [`run`]) under a progress bar ([`progress`]), then print the
-//! summary table ([`summary`]), also after Ctrl-C.
+//! `jobs` workers ([`pool`], [`run`]) under a progress bar ([`progress`]), count them as they
+//! end ([`tally`]), then print the summary table ([`summary`]), also after Ctrl-C. `lab sweep`
+//! (`crate::sweep`) is the same machinery with another plan and another report.
 
 pub mod build;
 pub mod discover;
@@ -11,20 +12,22 @@ pub mod pool;
 pub mod progress;
 pub mod run;
 pub mod summary;
+pub mod tally;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::color::{ColorChoice, Palette, Style};
+use crate::color::{ColorChoice, Palette};
 use crate::error::{Error, Result};
-use crate::workspace::{Package, Workspace};
+use crate::workspace::Workspace;
 use discover::TestCase;
-use pool::{PlannedRun, Pool, PoolEvent, RunReport};
-use progress::Progress;
-use run::{RunSettings, Verdict, SEED_VARIABLE, SIM_VARIABLE};
-use summary::TestSummary;
+use pool::{PlannedRun, Pool};
+use progress::{Goal, Progress};
+use run::RunSettings;
+use summary::Layout;
+use tally::{display_path, RunMode, Tally};
 
 /// What `lab stress` was asked to do.
 #[derive(Debug, Clone)]
@@ -47,7 +50,7 @@ pub struct StressOptions {
     pub color: ColorChoice,
 }
 
-/// How a stress session ended; the exit code follows from it.
+/// How a stress session or a sweep ended; the exit code follows from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StressOutcome {
     /// Every run passed.
@@ -65,143 +68,103 @@ pub fn stress(options: &StressOptions) -> Result<StressOutcome> {
     let colored = Palette::for_stderr(options.color).is_enabled();
     let binaries = build::build_test_binaries(&package, options.release, colored)?;
     let cases = discover::matching_tests(&package, &binaries, &options.filter)?;
-    let stress_dir = workspace.target_dir.join("stress");
-    let log_dir = stress_dir.join(&package.name);
-    std::fs::create_dir_all(&log_dir).map_err(|source| Error::Write {
-        path: log_dir.clone(),
-        source,
-    })?;
+    let log_dir = workspace.target_dir.join("stress");
+    create_log_dirs(&log_dir, &cases)?;
     let settings = RunSettings {
-        directory: package.directory.clone(),
         timeout: options.timeout,
-        results_path: stress_dir.join("lab-results.jsonl"),
+        results_path: log_dir.join("lab-results.jsonl"),
         sim: options.sim,
     };
     let stop = install_ctrl_c()?;
-    let session = Session::new(options, &package, &cases);
+    let session = Session {
+        options,
+        cases: &cases,
+    };
     Ok(session.run(&settings, log_dir, &stop))
 }
 
 /// Sets up Ctrl-C to raise a flag instead of killing `lab`, so the summary still prints.
-fn install_ctrl_c() -> Result<Arc<AtomicBool>> {
+pub fn install_ctrl_c() -> Result<Arc<AtomicBool>> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))?;
     Ok(stop)
 }
 
-/// The state of one stress session while its runs come in.
+/// Creates `<log_dir>/<crate>` for every crate of `cases`, where their failed runs' logs go.
+pub fn create_log_dirs(log_dir: &Path, cases: &[TestCase]) -> Result<()> {
+    for case in cases {
+        let directory = log_dir.join(&case.package.name);
+        std::fs::create_dir_all(&directory).map_err(|source| Error::Write {
+            path: directory.clone(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// One stress session: its request and its tests.
 struct Session<'a> {
     /// The request.
     options: &'a StressOptions,
-    /// The crate under test.
-    package: &'a Package,
     /// The matching tests.
     cases: &'a [TestCase],
-    /// One summary per test, same order as `cases`.
-    summaries: Vec<TestSummary>,
-    /// Colours for messages on stderr.
-    stderr_palette: Palette,
 }
 
-impl<'a> Session<'a> {
-    /// A session with nothing run yet.
-    fn new(options: &'a StressOptions, package: &'a Package, cases: &'a [TestCase]) -> Self {
-        Session {
-            options,
-            package,
-            cases,
-            summaries: cases
-                .iter()
-                .map(|case| TestSummary::new(&case.name))
-                .collect(),
-            stderr_palette: Palette::for_stderr(options.color),
-        }
-    }
-
+impl Session<'_> {
     /// Runs the plan, then prints the summary; returns how it went.
-    fn run(mut self, settings: &RunSettings, log_dir: PathBuf, stop: &AtomicBool) -> StressOutcome {
+    fn run(self, settings: &RunSettings, log_dir: PathBuf, stop: &AtomicBool) -> StressOutcome {
         let plan = plan_runs(self.cases.len(), self.options.runs);
+        let crate_log_dir = log_dir.join(&self.options.krate);
         eprintln!(
             "stress: {} test(s) x {} runs = {} runs, {} at a time; failed runs' logs go to {}",
             self.cases.len(),
             self.options.runs,
             plan.len(),
             self.options.jobs,
-            display_path(&log_dir)
+            display_path(&crate_log_dir)
         );
-        let mut progress = Progress::new(plan.len() as u64);
+        let mode = RunMode {
+            release: self.options.release,
+            sim: self.options.sim,
+            timeout: self.options.timeout,
+        };
+        let mut tally = Tally::new(self.cases, mode, self.options.color);
+        let mut progress = Progress::new(Goal::Runs(plan.len() as u64), "stress");
         let pool = Pool {
             cases: self.cases,
             settings,
-            log_dir: log_dir.clone(),
+            log_dir,
             stop,
         };
-        pool.run_all(&plan, self.options.jobs, |event| match event {
-            PoolEvent::Finished(report) => self.record(report, &mut progress),
-            PoolEvent::Idle => progress.tick(),
+        let next = AtomicUsize::new(0);
+        let next_run = || plan.get(next.fetch_add(1, Ordering::SeqCst)).copied();
+        pool.run_all(next_run, self.options.jobs, |event| {
+            tally.take(event, &mut progress)
         });
         progress.finish();
-        self.print_summary(plan.len(), &log_dir, stop.load(Ordering::SeqCst))
-    }
-
-    /// Counts a finished run and reports it if it failed.
-    fn record(&mut self, report: RunReport, progress: &mut Progress) {
-        if report.verdict == Verdict::Interrupted {
-            return;
-        }
-        let failed = report.verdict.is_failure();
-        self.summaries[report.run.case_index].record(
-            report.duration,
-            failed,
-            report.verdict == Verdict::TimedOut,
-        );
-        if failed {
-            progress.println(&self.failure_message(&report));
-        }
-        progress.record(failed);
-    }
-
-    /// `FAIL test (seed): why after s`, the log path and the command that reruns it.
-    fn failure_message(&self, report: &RunReport) -> String {
-        let case = &self.cases[report.run.case_index];
-        let heading = format!("FAIL {} (seed {})", case.name, report.run.seed);
-        format!(
-            "{}: {} after {:.1} s\n  log:   {}\n  rerun: {}",
-            self.stderr_palette.paint(Some(Style::Red), &heading),
-            report.verdict.describe(self.options.timeout),
-            report.duration.as_secs_f64(),
-            display_path(&report.log_path),
-            self.rerun_command(case, report.run.seed)
-        )
-    }
-
-    /// The cargo command that replays one run with its seed.
-    fn rerun_command(&self, case: &TestCase, seed: u64) -> String {
-        let release = if self.options.release {
-            " --release"
-        } else {
-            ""
-        };
-        let sim = if self.options.sim {
-            format!("{SIM_VARIABLE}=1 ")
-        } else {
-            String::new()
-        };
-        format!(
-            "{sim}{SEED_VARIABLE}={seed} RUST_LOG=debug cargo test -p {}{release} {} -- --exact {} --nocapture",
-            self.package.name,
-            case.binary.cargo_selector(),
-            case.name
+        self.print_summary(
+            &tally,
+            plan.len(),
+            &crate_log_dir,
+            stop.load(Ordering::SeqCst),
         )
     }
 
     /// Prints the table and a closing line; returns the outcome.
-    fn print_summary(&self, planned: usize, log_dir: &Path, interrupted: bool) -> StressOutcome {
+    fn print_summary(
+        &self,
+        tally: &Tally,
+        planned: usize,
+        log_dir: &Path,
+        interrupted: bool,
+    ) -> StressOutcome {
         let palette = Palette::for_stdout(self.options.color);
-        print!("{}", summary::render(&self.summaries, palette));
-        let done: usize = self.summaries.iter().map(|s| s.durations.len()).sum();
-        let failed: usize = self.summaries.iter().map(|s| s.failures).sum();
+        print!(
+            "{}",
+            summary::render(&tally.summaries, Layout::Tests, palette)
+        );
+        let (done, failed) = (tally.runs(), tally.failures());
         if interrupted {
             println!("interrupted: {done} of {planned} runs finished, {failed} failed");
             return StressOutcome::Interrupted;
@@ -226,17 +189,6 @@ fn plan_runs(tests: usize, runs: u32) -> Vec<PlannedRun> {
             seed: u64::from(rand::random::<u32>()),
         })
         .collect()
-}
-
-/// `path` relative to the current directory when it is under it, for shorter messages.
-fn display_path(path: &Path) -> String {
-    let relative = std::env::current_dir()
-        .ok()
-        .and_then(|here| path.strip_prefix(here).ok().map(Path::to_path_buf));
-    relative
-        .unwrap_or_else(|| path.to_path_buf())
-        .display()
-        .to_string()
 }
 
 #[cfg(test)]

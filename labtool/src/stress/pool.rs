@@ -1,8 +1,10 @@
 //! Runs the planned runs on a fixed number of worker threads and hands each report to the
-//! caller's thread as it arrives, so progress and messages come from one place.
+//! caller's thread as it arrives, so progress and messages come from one place. The runs come
+//! from the caller one at a time as workers free up: a fixed list for `lab stress`, a planner
+//! that watches the budget for `lab sweep`.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crossbeam_channel::RecvTimeoutError;
@@ -17,7 +19,7 @@ const IDLE_INTERVAL: Duration = Duration::from_millis(500);
 /// One planned run: which test and with which seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlannedRun {
-    /// Index into the matching tests.
+    /// Index into the tests being run.
     pub case_index: usize,
     /// The value of `LAB_SEED` for this run.
     pub seed: u64,
@@ -47,26 +49,32 @@ pub enum PoolEvent {
 
 /// Everything the workers share.
 pub struct Pool<'a> {
-    /// The matching tests.
+    /// The tests being run.
     pub cases: &'a [TestCase],
     /// How each run is started.
     pub settings: &'a RunSettings,
-    /// Where logs go; one file per run, named after test and seed.
+    /// Where logs go: one directory per crate (see [`log_path`]), one file per run.
     pub log_dir: PathBuf,
     /// Set by Ctrl-C: no new run starts and running ones are killed.
     pub stop: &'a AtomicBool,
 }
 
 impl Pool<'_> {
-    /// Runs `plan` with `jobs` workers, handing every event to `on_event` on this thread.
-    pub fn run_all(&self, plan: &[PlannedRun], jobs: usize, mut on_event: impl FnMut(PoolEvent)) {
-        let next = AtomicUsize::new(0);
+    /// Runs what `next_run` hands out, until it says `None`, with `jobs` workers, handing
+    /// every event to `on_event` on this thread. Each worker asks for its next run as it
+    /// frees up.
+    pub fn run_all(
+        &self,
+        next_run: impl Fn() -> Option<PlannedRun> + Sync,
+        jobs: usize,
+        mut on_event: impl FnMut(PoolEvent),
+    ) {
         let (sender, receiver) = crossbeam_channel::unbounded();
         std::thread::scope(|scope| {
             for _ in 0..jobs.max(1) {
                 let sender = sender.clone();
-                let next = &next;
-                scope.spawn(move || self.work(plan, next, &sender));
+                let next_run = &next_run;
+                scope.spawn(move || self.work(next_run, &sender));
             }
             drop(sender);
             loop {
@@ -79,19 +87,18 @@ impl Pool<'_> {
         });
     }
 
-    /// One worker: takes the next planned run until none is left or Ctrl-C was pressed.
+    /// One worker: takes the next run until none is left or Ctrl-C was pressed.
     fn work(
         &self,
-        plan: &[PlannedRun],
-        next: &AtomicUsize,
+        next_run: &(impl Fn() -> Option<PlannedRun> + Sync),
         sender: &crossbeam_channel::Sender<RunReport>,
     ) {
         while !self.stop.load(Ordering::SeqCst) {
-            let Some(&run) = plan.get(next.fetch_add(1, Ordering::SeqCst)) else {
+            let Some(run) = next_run() else {
                 return;
             };
             let case = &self.cases[run.case_index];
-            let log_path = self.log_dir.join(log_file_name(&case.name, run.seed));
+            let log_path = log_path(&self.log_dir, case, run.seed);
             let (verdict, duration) = run_once(case, run.seed, &log_path, self.settings, self.stop);
             let report = RunReport {
                 run,
@@ -104,6 +111,13 @@ impl Pool<'_> {
             }
         }
     }
+}
+
+/// `<log_dir>/<crate>/<test>-seed-<seed>.log`: where the log of one run goes.
+pub fn log_path(log_dir: &Path, case: &TestCase, seed: u64) -> PathBuf {
+    log_dir
+        .join(&case.package.name)
+        .join(log_file_name(&case.name, seed))
 }
 
 /// `<test>-seed-<seed>.log`, with `::` and other path-unfriendly characters made safe.

@@ -1,4 +1,4 @@
-//! Step 3 of a stress run, for one run: start the test alone with its own seed and a full debug
+//! Step 3 of a stress run or a sweep, for one run: start the test alone with its own seed and a full debug
 //! log, wait for it with a deadline, and keep the log only if it failed.
 
 use std::fs::File;
@@ -23,12 +23,10 @@ pub const SIM_VARIABLE: &str = "LAB_SIM";
 /// What one run needs besides its test.
 #[derive(Debug, Clone)]
 pub struct RunSettings {
-    /// The crate directory; cargo runs tests from there, so the runs do too.
-    pub directory: PathBuf,
     /// A run still going after this is killed and counts as failed.
     pub timeout: Duration,
-    /// Where the runs' graded tests append their result lines (`LAB_RESULTS`), so stress runs
-    /// stay out of the results file `make grade` shows.
+    /// Where the runs' graded tests append their result lines (`LAB_RESULTS`), so stress and
+    /// sweep runs stay out of the results file `make grade` shows.
     pub results_path: PathBuf,
     /// Run in simulation (`LAB_SIM=1`); otherwise the runs get `LAB_SIM` unset, so a shell's
     /// setting cannot change the mode behind the rerun command's back.
@@ -103,11 +101,11 @@ fn start(
     let mut command = Command::new(&case.binary.path);
     command
         .args(["--exact", &case.name, "--nocapture", "--test-threads=1"])
-        .current_dir(&settings.directory)
+        .current_dir(&case.package.directory)
         .env(SEED_VARIABLE, seed.to_string())
         .env("RUST_LOG", "debug")
         .env("LAB_RESULTS", &settings.results_path)
-        .env("CARGO_MANIFEST_DIR", &settings.directory)
+        .env("CARGO_MANIFEST_DIR", &case.package.directory)
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log_for_stderr);
@@ -183,7 +181,7 @@ fn finish_log(
     if let Ok(mut log) = std::fs::OpenOptions::new().append(true).open(log_path) {
         let _ = writeln!(
             log,
-            "lab stress: {} after {:.1} s with {SEED_VARIABLE}={seed}",
+            "lab: {} after {:.1} s with {SEED_VARIABLE}={seed}",
             verdict.describe(timeout),
             duration.as_secs_f64()
         );

@@ -1,5 +1,5 @@
-//! The closing table of a stress run: per test, how many runs counted, how many failed, and
-//! the mean and spread (standard deviation) of their durations.
+//! The closing table of a stress run or a sweep: per test, how many runs counted, how many
+//! failed, and the mean and spread (standard deviation) of their durations in wall seconds.
 
 use std::time::Duration;
 
@@ -9,6 +9,8 @@ use crate::table::{Align, Cell, Table};
 /// The finished runs of one test.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestSummary {
+    /// The test's crate.
+    pub krate: String,
     /// The test's name.
     pub name: String,
     /// Durations of the runs that ended (interrupted runs are not counted).
@@ -20,9 +22,10 @@ pub struct TestSummary {
 }
 
 impl TestSummary {
-    /// An empty summary for `name`.
-    pub fn new(name: &str) -> TestSummary {
+    /// An empty summary for test `name` of crate `krate`.
+    pub fn new(krate: &str, name: &str) -> TestSummary {
         TestSummary {
+            krate: krate.to_string(),
             name: name.to_string(),
             ..TestSummary::default()
         }
@@ -56,10 +59,22 @@ impl TestSummary {
     }
 }
 
+/// Whether the table names each test's crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One crate, named elsewhere (`lab stress`): a test column only.
+    Tests,
+    /// Tests of several crates (`lab sweep`): a crate column, then the test.
+    CratesAndTests,
+}
+
 /// The summary table: one row per test and, with several tests, a total row.
-pub fn render(summaries: &[TestSummary], palette: Palette) -> String {
-    let mut table = Table::new(&[
-        ("test", Align::Left),
+pub fn render(summaries: &[TestSummary], layout: Layout, palette: Palette) -> String {
+    let mut columns = vec![("test", Align::Left)];
+    if layout == Layout::CratesAndTests {
+        columns.insert(0, ("crate", Align::Left));
+    }
+    columns.extend([
         ("runs", Align::Right),
         ("failed", Align::Right),
         ("timeouts", Align::Right),
@@ -67,18 +82,19 @@ pub fn render(summaries: &[TestSummary], palette: Palette) -> String {
         ("± s", Align::Right),
         ("max s", Align::Right),
     ]);
+    let mut table = Table::new(&columns);
     for summary in summaries {
-        table.push(row(summary));
+        table.push(row(summary, layout));
     }
     if summaries.len() > 1 {
-        table.push(row(&total(summaries)));
+        table.push(row(&total(summaries), layout));
     }
     table.render(palette)
 }
 
 /// All runs of all tests as one summary named `total`.
 fn total(summaries: &[TestSummary]) -> TestSummary {
-    let mut total = TestSummary::new("total");
+    let mut total = TestSummary::new("", "total");
     for summary in summaries {
         total.durations.extend(&summary.durations);
         total.failures += summary.failures;
@@ -88,14 +104,18 @@ fn total(summaries: &[TestSummary]) -> TestSummary {
 }
 
 /// One row; failures in red when there are any.
-fn row(summary: &TestSummary) -> Vec<Cell> {
+fn row(summary: &TestSummary, layout: Layout) -> Vec<Cell> {
     let failures = if summary.failures > 0 {
         Cell::styled(summary.failures.to_string(), Style::Red)
     } else {
         Cell::plain("0")
     };
     let max = summary.durations.iter().max().map(Duration::as_secs_f64);
-    vec![
+    let mut cells = Vec::new();
+    if layout == Layout::CratesAndTests {
+        cells.push(Cell::plain(summary.krate.clone()));
+    }
+    cells.extend([
         Cell::plain(summary.name.clone()),
         Cell::plain(summary.durations.len().to_string()),
         failures,
@@ -103,7 +123,8 @@ fn row(summary: &TestSummary) -> Vec<Cell> {
         Cell::plain(seconds(summary.mean_seconds())),
         Cell::plain(seconds(summary.spread_seconds())),
         Cell::plain(seconds(max)),
-    ]
+    ]);
+    cells
 }
 
 /// Seconds with two decimals, `-` when there is no value.
@@ -116,7 +137,7 @@ mod tests {
     use super::*;
 
     fn summary(name: &str, millis: &[u64], failures: usize) -> TestSummary {
-        let mut summary = TestSummary::new(name);
+        let mut summary = TestSummary::new("raft", name);
         for &duration in millis {
             summary.record(Duration::from_millis(duration), false, false);
         }
@@ -129,7 +150,7 @@ mod tests {
         let summary = summary("a", &[1000, 3000], 0);
         assert_eq!(summary.mean_seconds(), Some(2.0));
         assert_eq!(summary.spread_seconds(), Some(1.0));
-        assert_eq!(TestSummary::new("b").mean_seconds(), None);
+        assert_eq!(TestSummary::new("raft", "b").mean_seconds(), None);
     }
 
     #[test]
@@ -141,6 +162,24 @@ a         2       1         0    2.00  1.00   3.00
 bb        1       0         0    2.00  0.00   2.00
 total     3       1         0    2.00  0.82   3.00
 ";
-        assert_eq!(render(&summaries, Palette::plain()), expected);
+        assert_eq!(
+            render(&summaries, Layout::Tests, Palette::plain()),
+            expected
+        );
+    }
+
+    #[test]
+    fn a_sweep_table_names_the_crates() {
+        let summaries = [summary("a", &[1000], 0), summary("bb", &[2000], 1)];
+        let expected = "\
+crate  test   runs  failed  timeouts  mean s   ± s  max s
+raft   a         1       0         0    1.00  0.00   1.00
+raft   bb        1       1         0    2.00  0.00   2.00
+       total     2       1         0    1.50  0.50   2.00
+";
+        assert_eq!(
+            render(&summaries, Layout::CratesAndTests, Palette::plain()),
+            expected
+        );
     }
 }

@@ -76,10 +76,16 @@ pub fn write_temp(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
 
 /// `lab --color never <arguments>` run from `directory`.
 pub fn lab_in(directory: &Path, arguments: &[&str]) -> Run {
+    lab_with_in(directory, arguments, &[])
+}
+
+/// `lab --color never <arguments>` run from `directory` with extra environment.
+pub fn lab_with_in(directory: &Path, arguments: &[&str], environment: &[(&str, &str)]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_lab"))
         .args(["--color", "never"])
         .args(arguments)
         .current_dir(directory)
+        .envs(environment.iter().copied())
         .stdin(Stdio::null())
         .output()
         .expect("the lab binary runs");
