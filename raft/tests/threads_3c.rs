@@ -60,7 +60,7 @@ fn crashes_leave_no_threads_3c() {
     });
     for peer in 0..cfg.n() {
         if cfg.raft(peer).is_none() {
-            cfg.start1(peer);
+            cfg.restart(peer);
             cfg.connect(peer);
         }
     }
@@ -90,7 +90,7 @@ fn crash_the_leader(cfg: &Config, up: &mut usize) -> bool {
     }
     sleep(Duration::from_millis(cfg.random_below(13)));
     let Some(leader) = leader else { return false };
-    cfg.crash1(leader);
+    cfg.crash(leader);
     *up -= 1;
     true
 }
@@ -98,7 +98,7 @@ fn crash_the_leader(cfg: &Config, up: &mut usize) -> bool {
 fn restart_one(cfg: &Config, up: &mut usize) {
     let peer = cfg.random_below(cfg.n() as u64) as usize;
     if cfg.raft(peer).is_none() {
-        cfg.start1(peer);
+        cfg.restart(peer);
         cfg.connect(peer);
         *up += 1;
     }

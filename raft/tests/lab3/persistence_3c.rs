@@ -1,5 +1,5 @@
-//! Part 3C: persistence (reference section 4.3). Restarts use `start1`; the Figure 8 test
-//! crashes with `crash1`.
+//! Part 3C: persistence (reference section 4.3). Restarts use `restart` (the course's
+//! `start1`); the Figure 8 test crashes with `crash` (the course's `crash1`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -29,7 +29,7 @@ fn persist1_3c() {
 
         // Crash and restart all.
         for peer in 0..servers {
-            cfg.start1(peer);
+            cfg.restart(peer);
         }
         for peer in 0..servers {
             cfg.disconnect(peer);
@@ -40,7 +40,7 @@ fn persist1_3c() {
 
         let leader1 = cfg.check_one_leader();
         cfg.disconnect(leader1);
-        cfg.start1(leader1);
+        cfg.restart(leader1);
         cfg.connect(leader1);
 
         cfg.one(&command(13), servers, true);
@@ -48,7 +48,7 @@ fn persist1_3c() {
         let leader2 = cfg.check_one_leader();
         cfg.disconnect(leader2);
         cfg.one(&command(14), servers - 1, true);
-        cfg.start1(leader2);
+        cfg.restart(leader2);
         cfg.connect(leader2);
 
         // Wait for leader2 to join before killing i3.
@@ -57,7 +57,7 @@ fn persist1_3c() {
         let i3 = (cfg.check_one_leader() + 1) % servers;
         cfg.disconnect(i3);
         cfg.one(&command(15), servers - 1, true);
-        cfg.start1(i3);
+        cfg.restart(i3);
         cfg.connect(i3);
 
         cfg.one(&command(16), servers, true);
@@ -88,14 +88,14 @@ fn persist2_3c() {
             cfg.disconnect((leader1 + 3) % servers);
             cfg.disconnect((leader1 + 4) % servers);
 
-            cfg.start1((leader1 + 1) % servers);
-            cfg.start1((leader1 + 2) % servers);
+            cfg.restart((leader1 + 1) % servers);
+            cfg.restart((leader1 + 2) % servers);
             cfg.connect((leader1 + 1) % servers);
             cfg.connect((leader1 + 2) % servers);
 
             sleep(RAFT_ELECTION_TIMEOUT);
 
-            cfg.start1((leader1 + 3) % servers);
+            cfg.restart((leader1 + 3) % servers);
             cfg.connect((leader1 + 3) % servers);
 
             cfg.one(&command(10 + index), servers - 2, true);
@@ -128,15 +128,15 @@ fn persist3_3c() {
 
         cfg.one(&command(102), 2, true);
 
-        cfg.crash1(leader);
-        cfg.crash1((leader + 1) % servers);
+        cfg.crash(leader);
+        cfg.crash((leader + 1) % servers);
         cfg.connect((leader + 2) % servers);
-        cfg.start1(leader);
+        cfg.restart(leader);
         cfg.connect(leader);
 
         cfg.one(&command(103), 2, true);
 
-        cfg.start1((leader + 1) % servers);
+        cfg.restart((leader + 1) % servers);
         cfg.connect((leader + 1) % servers);
 
         cfg.one(&command(104), servers, true);
@@ -182,14 +182,14 @@ fn figure8_3c() {
             sleep(figure8_pause(&cfg));
 
             if let Some(leader) = leader {
-                cfg.crash1(leader);
+                cfg.crash(leader);
                 up -= 1;
             }
 
             if up < 3 {
                 let peer = cfg.random_below(servers as u64) as usize;
                 if cfg.raft(peer).is_none() {
-                    cfg.start1(peer);
+                    cfg.restart(peer);
                     cfg.connect(peer);
                     up += 1;
                 }
@@ -198,7 +198,7 @@ fn figure8_3c() {
 
         for peer in 0..servers {
             if cfg.raft(peer).is_none() {
-                cfg.start1(peer);
+                cfg.restart(peer);
                 cfg.connect(peer);
             }
         }
@@ -351,7 +351,7 @@ fn internal_churn(cfg: &Config, servers: usize) {
             if cfg.random_below(1000) < 500 {
                 let peer = cfg.random_below(servers as u64) as usize;
                 if cfg.raft(peer).is_none() {
-                    cfg.start1(peer);
+                    cfg.restart(peer);
                 }
                 cfg.connect(peer);
             }
@@ -359,7 +359,7 @@ fn internal_churn(cfg: &Config, servers: usize) {
             if cfg.random_below(1000) < 200 {
                 let peer = cfg.random_below(servers as u64) as usize;
                 if cfg.raft(peer).is_some() {
-                    cfg.crash1(peer);
+                    cfg.crash(peer);
                 }
             }
 
@@ -373,7 +373,7 @@ fn internal_churn(cfg: &Config, servers: usize) {
         cfg.set_unreliable(false);
         for peer in 0..servers {
             if cfg.raft(peer).is_none() {
-                cfg.start1(peer);
+                cfg.restart(peer);
             }
             cfg.connect(peer);
         }

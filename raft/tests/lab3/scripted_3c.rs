@@ -86,7 +86,7 @@ fn figure8_scripted_3c() {
         sleep(SPREAD_PAUSE);
 
         // (b) S1 crashes; the other three elect S5, which gets Y alone and crashes.
-        cfg.crash1(s1);
+        cfg.crash(s1);
         cfg.disconnect(s2);
         for &peer in &trio {
             cfg.connect(peer);
@@ -99,10 +99,10 @@ fn figure8_scripted_3c() {
         cfg.disconnect(s4);
         start_at(&cfg, s5, 103, 2);
         sleep(SPREAD_PAUSE);
-        cfg.crash1(s5);
+        cfg.crash(s5);
 
         // (c) S1 restarts; S1 or S2 leads S1, S2, S3 and copies X to S3.
-        cfg.start1(s1);
+        cfg.restart(s1);
         for peer in [s1, s2, s3] {
             cfg.connect(peer);
         }
@@ -114,17 +114,17 @@ fn figure8_scripted_3c() {
         );
         sleep(SPREAD_PAUSE);
         let holder = if leader == s1 { s2 } else { s1 };
-        cfg.crash1(leader);
+        cfg.crash(leader);
 
         // (d) S5, the other holder of X, and S3 restart; a command commits among them.
         for peer in [s5, holder, s3] {
-            cfg.start1(peer);
+            cfg.restart(peer);
             cfg.connect(peer);
         }
         cfg.one(&command(104), 3, true);
 
         // Everyone back: all must agree.
-        cfg.start1(leader);
+        cfg.restart(leader);
         cfg.connect(leader);
         cfg.connect(s4);
         cfg.one(&command(105), servers, true);
@@ -170,12 +170,12 @@ fn election_restriction_3c() {
             // All but one of the majority crash; the holder restarts and meets the laggards.
             let holder = majority[round % majority.len()];
             for &peer in &majority {
-                cfg.crash1(peer);
+                cfg.crash(peer);
             }
             for peer in laggards {
                 cfg.connect(peer);
             }
-            cfg.start1(holder);
+            cfg.restart(holder);
             cfg.connect(holder);
             let elected = cfg.check_one_leader();
             assert_eq!(
@@ -186,7 +186,7 @@ fn election_restriction_3c() {
             );
 
             for peer in others(&majority, holder) {
-                cfg.start1(peer);
+                cfg.restart(peer);
                 cfg.connect(peer);
             }
             value += 1;
@@ -225,25 +225,25 @@ fn one_vote_per_term_3c() {
             let late = [(first + 1) % servers, (first + 3) % servers];
             let electors = [first, (first + 2) % servers, (first + 4) % servers];
             for peer in late {
-                cfg.crash1(peer);
+                cfg.crash(peer);
             }
-            cfg.start1(first);
+            cfg.restart(first);
             cfg.connect(first);
             let a = cfg.check_one_leader();
             let [voter, other_voter] = others(&electors, a)[..] else {
                 unreachable!("three electors less the winner")
             };
 
-            cfg.crash1(a);
-            cfg.crash1(other_voter);
+            cfg.crash(a);
+            cfg.crash(other_voter);
             for peer in [voter, late[0], late[1]] {
-                cfg.start1(peer);
+                cfg.restart(peer);
                 cfg.connect(peer);
             }
             cfg.check_one_leader();
 
             for peer in [a, other_voter] {
-                cfg.start1(peer);
+                cfg.restart(peer);
                 cfg.connect(peer);
             }
             value += 1;

@@ -1,6 +1,6 @@
 //! Part 3D: log compaction (reference section 4.3), with the snapshot applier.
 
-use crate::tester::{Config, Spec, MAX_LOG_SIZE, SNAPSHOT_INTERVAL};
+use crate::tester::{Config, Spec, SNAPSHOT_INTERVAL};
 
 fn spec(test: &'static str, title: &'static str, reliable: bool) -> Spec {
     Spec {
@@ -41,7 +41,7 @@ fn snap_common(cfg: &Config, disconnect: bool, crash: bool) {
             cfg.one(&cfg.random_command(), servers - 1, true);
         }
         if crash {
-            cfg.crash1(victim);
+            cfg.crash(victim);
             cfg.one(&cfg.random_command(), servers - 1, true);
         }
 
@@ -59,11 +59,7 @@ fn snap_common(cfg: &Config, disconnect: bool, crash: bool) {
             cfg.one(&cfg.random_command(), servers - 1, true);
         }
 
-        let log_size = cfg.log_size();
-        assert!(
-            log_size < MAX_LOG_SIZE,
-            "Log size too large ({log_size} bytes)"
-        );
+        cfg.check_log_size();
 
         if disconnect {
             // Reconnect a follower, who may be behind and need a snapshot to catch up.
@@ -72,7 +68,7 @@ fn snap_common(cfg: &Config, disconnect: bool, crash: bool) {
             leader1 = cfg.check_one_leader();
         }
         if crash {
-            cfg.start1(victim);
+            cfg.restart(victim);
             cfg.connect(victim);
             cfg.one(&cfg.random_command(), servers, true);
             leader1 = cfg.check_one_leader();
@@ -164,12 +160,12 @@ fn snapshot_all_crash_3d() {
 
             // Crash all.
             for peer in 0..servers {
-                cfg.crash1(peer);
+                cfg.crash(peer);
             }
 
             // Revive all.
             for peer in 0..servers {
-                cfg.start1(peer);
+                cfg.restart(peer);
                 cfg.connect(peer);
             }
 
@@ -201,10 +197,10 @@ fn snapshot_init_3d() {
 
         // Crash all, and revive all.
         for peer in 0..servers {
-            cfg.crash1(peer);
+            cfg.crash(peer);
         }
         for peer in 0..servers {
-            cfg.start1(peer);
+            cfg.restart(peer);
             cfg.connect(peer);
         }
 
@@ -213,10 +209,10 @@ fn snapshot_init_3d() {
 
         // Crash all, and revive all, again.
         for peer in 0..servers {
-            cfg.crash1(peer);
+            cfg.crash(peer);
         }
         for peer in 0..servers {
-            cfg.start1(peer);
+            cfg.restart(peer);
             cfg.connect(peer);
         }
 

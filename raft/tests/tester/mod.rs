@@ -1,6 +1,11 @@
 //! The Raft tester: a cluster of peers on a simulated network, the course's checks over
 //! what they apply, and the crash and restart procedure (reference sections 3.2 and 4.2).
 //!
+//! The wiring (end names, links, crash's cut from the network, restart's fresh ends) is a
+//! [`labtest::Cluster`] of [`Raft`]s named `"0"` .. `"n-1"`; the banner and the result line
+//! are a [`labtest::Stages`] of one stage. What is Raft's own stays here: the persisters
+//! that survive a crash, the appliers, and the checks.
+//!
 //! Each graded test builds a [`Config`], drives it, and calls [`Config::end`]; dropping the
 //! config closes the network, kills every peer (joining its threads) and records the run.
 //! The checks fail the test by panicking in the test's thread; an applier that sees a wrong
@@ -31,7 +36,7 @@ use labsim::channel::Receiver;
 use labsim::sync::Mutex;
 use labsim::thread::{sleep, JoinHandle};
 use labsim::time::Instant;
-use labtest::{Counts, Run, TestInfo};
+use labtest::{Cluster, Counts, Incarnation, Persisted, Stages, TestInfo};
 use raft::{ApplyMsg, Persister, Raft};
 use rand::distributions::Alphanumeric;
 use rand::Rng;
@@ -46,7 +51,8 @@ pub const RAFT_ELECTION_TIMEOUT: Duration = Duration::from_millis(1000);
 /// The snapshot applier snapshots at every index `i` with `(i + 1) % SNAPSHOT_INTERVAL == 0`.
 pub const SNAPSHOT_INTERVAL: u64 = 10;
 
-/// The largest Raft state (bytes) any peer may persist during the 3D tests.
+/// The 3D tests fail once any peer's persisted Raft state reaches this many bytes (the
+/// course's `MAXLOGSIZE`: its check is `LogSize() >= MAXLOGSIZE`).
 pub const MAX_LOG_SIZE: usize = 2000;
 
 /// `one()` keeps offering a command to the peers for this long.
@@ -59,8 +65,6 @@ const ONE_POLL: Duration = Duration::from_millis(20);
 const ONE_NO_LEADER_PAUSE: Duration = Duration::from_millis(50);
 /// `check_one_leader` rounds: each sleeps 450-549 ms, so about 5 s in all.
 const LEADER_CHECK_ROUNDS: usize = 10;
-/// Length of the random client-end names `start1` makes.
-const END_NAME_LENGTH: usize = 20;
 
 /// What a test is: its part, names and cluster.
 #[derive(Debug, Clone, Copy)]
@@ -79,29 +83,21 @@ pub struct Spec {
     pub snapshots: bool,
 }
 
-/// The peers and how they are wired, under one lock (the course's `cfg.mu`).
+/// What the tester keeps for each peer beside its Raft (which the cluster holds), under one
+/// lock.
 struct Peers {
-    rafts: Vec<Option<Raft>>,
+    /// The course's `saved`: what the peer persisted, kept across its crashes.
     persisters: Vec<Arc<Persister>>,
-    /// Each peer's outgoing end names, one per peer; `None` once a crash deleted them.
-    end_names: Vec<Option<Vec<String>>>,
-    connected: Vec<bool>,
+    /// The reader of each running peer's apply channel.
     appliers: Vec<Option<JoinHandle<()>>>,
     /// A handle on each running peer's apply channel, for the apply watch.
     apply_receivers: Vec<Option<Receiver<ApplyMsg>>>,
 }
 
-/// The counters at the banner, for the result line.
-struct Baseline {
-    rpcs: u64,
-    bytes: u64,
-    max_index: u64,
-}
-
 /// A test cluster.
 pub struct Config {
-    net: Network,
-    n: usize,
+    /// The peers on the network: links, crashes, restarts.
+    cluster: Arc<Cluster<Raft>>,
     snapshots: bool,
     peers: Arc<Mutex<Peers>>,
     applied: Arc<Mutex<Applied>>,
@@ -109,9 +105,8 @@ pub struct Config {
     leadership: Arc<Mutex<Leadership>>,
     /// The leader watch and the apply watch; `None` once stopped.
     watchers: Option<Watchers>,
-    run: Mutex<Run>,
-    baseline: Baseline,
-    passed: Mutex<bool>,
+    /// The test's one stage: banner, result line, and a failure recorded on drop.
+    stages: Stages,
 }
 
 /// A command as the tests use them: a number, encoded.
@@ -129,85 +124,88 @@ pub fn command_value(command: &[u8]) -> u64 {
     labcodec::decode(command).unwrap_or_else(|error| panic!("value is not a number: {error}"))
 }
 
-fn server_name(peer: usize) -> String {
-    peer.to_string()
-}
-
 impl Config {
     /// Starts `spec.servers` peers on a network with long delays, connects them all, and
     /// prints the banner.
     pub fn new(spec: Spec) -> Config {
         labtest::init_logging();
-        let net = Network::new();
+        let net = Arc::new(Network::new());
         net.set_reliable(!spec.unreliable);
         // As in the course: calls to unreachable peers take up to 7 s to fail, so a leader
         // that sends synchronously falls behind.
         net.set_long_delays(true);
         let n = spec.servers;
         let peers = Peers {
-            rafts: vec![None; n],
             persisters: (0..n).map(|_| Arc::new(Persister::new())).collect(),
-            end_names: vec![None; n],
-            connected: vec![false; n],
             appliers: (0..n).map(|_| None).collect(),
             apply_receivers: vec![None; n],
         };
-        let info = TestInfo {
-            lab: "raft",
-            part: spec.part,
-            test: spec.test,
-            title: spec.title.into(),
-            peers: n,
-            seed: net.seed(),
-        };
+        let applied = Arc::new(Mutex::new(Applied::new(n)));
+        let stages = Self::stages(&spec, &net, &applied);
+        stages.begin(spec.title);
+        let names = (0..n).map(|peer| peer.to_string()).collect();
         let mut config = Config {
-            net,
-            n,
+            cluster: Arc::new(Cluster::new(net, names)),
             snapshots: spec.snapshots,
             peers: Arc::new(Mutex::new(peers)),
-            applied: Arc::new(Mutex::new(Applied::new(n))),
+            applied,
             leadership: Arc::new(Mutex::new(Leadership::default())),
             watchers: None,
-            run: Mutex::new(Run::begin(info)),
-            baseline: Baseline {
-                rpcs: 0,
-                bytes: 0,
-                max_index: 0,
-            },
-            passed: Mutex::new(false),
+            stages,
         };
         for peer in 0..n {
-            config.start1(peer);
+            config.restart(peer);
         }
         for peer in 0..n {
             config.connect(peer);
         }
         config.watchers = Some(Watchers::start(
+            Arc::clone(&config.cluster),
             Arc::clone(&config.peers),
             Arc::clone(&config.applied),
             Arc::clone(&config.leadership),
         ));
-        config.baseline = Baseline {
-            rpcs: config.net.total_count(),
-            bytes: config.net.total_bytes(),
-            max_index: config.applied.lock().max_index,
-        };
         config
+    }
+
+    /// The test's one stage, measured by the network's counters and the highest index any
+    /// peer applied (the result line's commits).
+    fn stages(spec: &Spec, net: &Arc<Network>, applied: &Arc<Mutex<Applied>>) -> Stages {
+        let test = TestInfo {
+            lab: "raft",
+            part: spec.part,
+            test: spec.test,
+            title: String::new(),
+            peers: spec.servers,
+            seed: net.seed(),
+        };
+        let (net, applied) = (Arc::clone(net), Arc::clone(applied));
+        Stages::new(test, false, move || Counts {
+            rpcs: net.total_count(),
+            bytes: net.total_bytes(),
+            commits: Some(applied.lock().max_index),
+            ops: None,
+        })
     }
 
     /// How many peers.
     pub fn n(&self) -> usize {
-        self.n
+        self.cluster.len()
+    }
+
+    /// The network.
+    fn net(&self) -> &Network {
+        self.cluster.net()
     }
 
     /// A random number from the network's seeded RNG.
     pub fn random(&self) -> u64 {
-        self.net.with_rng(|rng| rng.gen::<u64>() >> 1)
+        self.net().with_rng(|rng| rng.gen::<u64>() >> 1)
     }
 
     /// A random number below `bound`.
     pub fn random_below(&self, bound: u64) -> u64 {
-        self.net.with_rng(|rng| rng.gen_range(0..bound))
+        self.net().with_rng(|rng| rng.gen_range(0..bound))
     }
 
     /// A random command.
@@ -217,7 +215,7 @@ impl Config {
 
     /// A random string of `length` letters and digits.
     pub fn random_string(&self, length: usize) -> String {
-        self.net.with_rng(|rng| {
+        self.net().with_rng(|rng| {
             (0..length)
                 .map(|_| rng.sample(Alphanumeric) as char)
                 .collect()
@@ -226,7 +224,7 @@ impl Config {
 
     /// The peer's Raft, if it is running.
     pub fn raft(&self, peer: usize) -> Option<Raft> {
-        self.peers.lock().rafts[peer].clone()
+        self.cluster.replica(peer)
     }
 
     /// Calls `start` on the peer if it runs: `Some((index, term))` if it accepted (and so led
@@ -246,79 +244,47 @@ impl Config {
 
     /// Whether the peer is connected.
     pub fn is_connected(&self, peer: usize) -> bool {
-        self.peers.lock().connected[peer]
+        self.cluster.is_connected(peer)
     }
 
     // ----- wiring ---------------------------------------------------------------------------
 
     /// Attaches the peer to the network: its ends to, and the ends from, every connected peer.
     pub fn connect(&self, peer: usize) {
-        log::info!(target: "tester", "connect: S{peer}");
-        let mut peers = self.peers.lock();
-        peers.connected[peer] = true;
-        self.set_links(&peers, peer, true);
+        self.cluster.connect(peer);
     }
 
     /// Detaches the peer: none of its ends, nor any end to it, carry calls.
     pub fn disconnect(&self, peer: usize) {
-        log::info!(target: "tester", "disconnect: S{peer}");
-        let mut peers = self.peers.lock();
-        peers.connected[peer] = false;
-        self.set_links(&peers, peer, false);
-    }
-
-    /// Enables or disables the links between `peer` and the connected peers (all of them,
-    /// when disabling).
-    fn set_links(&self, peers: &Peers, peer: usize, enabled: bool) {
-        for other in 0..self.n {
-            if enabled && !peers.connected[other] {
-                continue;
-            }
-            if let Some(names) = &peers.end_names[peer] {
-                self.enable_end(&names[other], enabled);
-            }
-            if let Some(names) = &peers.end_names[other] {
-                self.enable_end(&names[peer], enabled);
-            }
-        }
-    }
-
-    fn enable_end(&self, name: &str, enabled: bool) {
-        self.net
-            .enable(name, enabled)
-            .unwrap_or_else(|error| panic!("tester wiring: {error}"));
+        self.cluster.disconnect(peer);
     }
 
     /// Unreliable (`true`) or reliable network.
     pub fn set_unreliable(&self, unreliable: bool) {
         log::info!(target: "tester", "reliable: {}", if unreliable { "off" } else { "on" });
-        self.net.set_reliable(!unreliable);
+        self.net().set_reliable(!unreliable);
     }
 
     /// Long reordering of replies on or off.
     pub fn set_long_reordering(&self, on: bool) {
         log::info!(target: "tester", "long reordering: {}", if on { "on" } else { "off" });
-        self.net.set_long_reordering(on);
+        self.net().set_long_reordering(on);
     }
 
     // ----- crash and restart ------------------------------------------------------------------
 
-    /// Crashes the peer (section 3.2 crash1): disconnect it; delete its server, so calls to it
-    /// fail and no late reply gets through; delete its outgoing ends, so its threads' calls
-    /// end at once; copy its persister, so the dying instance writes into an orphan; kill it
-    /// (joining its threads); and keep a fresh persister holding the copied state.
-    pub fn crash1(&self, peer: usize) {
-        log::info!(target: "tester", "crash: S{peer}");
-        self.disconnect(peer);
-        self.net.delete_server(&server_name(peer));
-        let (raft, applier) = {
+    /// Crashes the peer (section 3.2 crash1). The cluster disconnects it, deletes its server
+    /// (so calls to it fail and no late reply gets through) and deletes its outgoing ends (so
+    /// its threads' calls end at once). Then its persister is copied, so the dying instance
+    /// writes into an orphan; it is killed (its threads joined); and a fresh persister keeps
+    /// the copied state.
+    pub fn crash(&self, peer: usize) {
+        let raft = self.cluster.crash(peer);
+        let applier = {
             let mut peers = self.peers.lock();
-            for name in peers.end_names[peer].take().into_iter().flatten() {
-                let _ = self.net.delete_end(&name);
-            }
             let copy = peers.persisters[peer].copy();
             peers.persisters[peer] = Arc::new(copy);
-            (peers.rafts[peer].take(), peers.appliers[peer].take())
+            peers.appliers[peer].take()
         };
         if let Some(raft) = raft {
             raft.kill();
@@ -337,31 +303,20 @@ impl Config {
     }
 
     /// Restarts the peer (section 3.2 start1) from its persisted state, disconnected: crash it
-    /// if it runs; give it fresh outgoing end names; reset what it applied; ingest its snapshot
-    /// as a service would; start Raft and its applier; host it on a new server.
-    pub fn start1(&self, peer: usize) {
-        self.crash1(peer);
-        log::info!(target: "tester", "restart: S{peer}");
-        let names: Vec<String> = (0..self.n)
-            .map(|_| self.random_string(END_NAME_LENGTH))
-            .collect();
-        let ends = names
-            .iter()
-            .enumerate()
-            .map(|(other, name)| {
-                let end = self
-                    .net
-                    .create_end(name.clone())
-                    .expect("fresh end names are unique");
-                self.net
-                    .connect(name, &server_name(other))
-                    .expect("the end exists");
-                end
-            })
-            .collect();
+    /// if it runs; the cluster gives it fresh outgoing ends and hosts it on a new server once
+    /// [`Config::incarnate`] has built it.
+    pub fn restart(&self, peer: usize) {
+        self.crash(peer);
+        self.cluster
+            .start(peer, |incarnation| self.incarnate(incarnation));
+    }
+
+    /// A new incarnation of a peer, from its ends: reset what it applied; ingest its snapshot
+    /// as a service would; start Raft on a fresh copy of its persister, and its applier.
+    fn incarnate(&self, incarnation: Incarnation) -> (Raft, Server) {
+        let peer = incarnation.member;
         let persister = {
             let mut peers = self.peers.lock();
-            peers.end_names[peer] = Some(names);
             let copy = Arc::new(peers.persisters[peer].copy());
             peers.persisters[peer] = Arc::clone(&copy);
             copy
@@ -375,7 +330,7 @@ impl Config {
         // Unbuffered, as in the course: a Raft that sends while holding its lock deadlocks
         // with the snapshot applier's call back into it (the apply watch reports it).
         let (apply_tx, apply_rx) = labsim::channel::bounded(0);
-        let raft = Raft::new(ends, peer, persister, apply_tx);
+        let raft = Raft::new(incarnation.peers, peer, persister, apply_tx);
         let applier = applier::spawn(
             peer,
             apply_rx.clone(),
@@ -383,12 +338,11 @@ impl Config {
             Arc::clone(&self.applied),
             self.snapshots,
         );
-        let server = Server::new().with_service(raft.service());
         let mut peers = self.peers.lock();
-        peers.rafts[peer] = Some(raft);
         peers.appliers[peer] = Some(applier);
         peers.apply_receivers[peer] = Some(apply_rx);
-        self.net.add_server(server_name(peer), server);
+        let server = Server::new().with_service(raft.service());
+        (raft, server)
     }
 
     // ----- checks -------------------------------------------------------------------------------
@@ -422,7 +376,7 @@ impl Config {
             sleep(Duration::from_millis(pause));
             self.check_invariants();
             let mut leaders: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
-            for peer in (0..self.n).filter(|peer| self.is_connected(*peer)) {
+            for peer in (0..self.n()).filter(|peer| self.is_connected(*peer)) {
                 if let Some((term, true)) = self.state(peer) {
                     leaders.entry(term).or_default().push(peer);
                 }
@@ -444,7 +398,7 @@ impl Config {
     /// All connected peers must be in the same term; returns it.
     pub fn check_terms(&self) -> u64 {
         let mut agreed = None;
-        for peer in (0..self.n).filter(|peer| self.is_connected(*peer)) {
+        for peer in (0..self.n()).filter(|peer| self.is_connected(*peer)) {
             let Some((term, _)) = self.state(peer) else {
                 continue;
             };
@@ -458,7 +412,7 @@ impl Config {
 
     /// No connected peer may think it is the leader.
     pub fn check_no_leader(&self) {
-        for peer in (0..self.n).filter(|peer| self.is_connected(*peer)) {
+        for peer in (0..self.n()).filter(|peer| self.is_connected(*peer)) {
             if let Some((_, true)) = self.state(peer) {
                 panic!(
                     "expected no leader among connected servers, but {peer} claims to be leader"
@@ -486,7 +440,7 @@ impl Config {
                 pause *= 2;
             }
             if let Some(start_term) = start_term {
-                let moved_on = (0..self.n)
+                let moved_on = (0..self.n())
                     .any(|peer| self.state(peer).is_some_and(|(term, _)| term > start_term));
                 if moved_on {
                     return None;
@@ -510,9 +464,9 @@ impl Config {
         let mut next_peer = 0;
         while started.elapsed() < ONE_TIMEOUT {
             let mut accepted = None;
-            for _ in 0..self.n {
+            for _ in 0..self.n() {
                 let peer = next_peer;
-                next_peer = (next_peer + 1) % self.n;
+                next_peer = (next_peer + 1) % self.n();
                 if self.is_connected(peer) {
                     if let Some((index, _)) = self.start(peer, command.to_vec()) {
                         accepted = Some(index);
@@ -556,64 +510,60 @@ impl Config {
 
     /// How many calls reached the peer's handlers (its current server).
     pub fn rpc_count(&self, peer: usize) -> u64 {
-        self.net.count(&server_name(peer))
+        self.net().count(self.cluster.name(peer))
     }
 
     /// Every RPC sent so far.
     pub fn rpc_total(&self) -> u64 {
-        self.net.total_count()
+        self.net().total_count()
     }
 
     /// Every byte carried so far.
     pub fn bytes_total(&self) -> u64 {
-        self.net.total_bytes()
+        self.net().total_bytes()
     }
 
-    /// The largest Raft state any peer has persisted.
-    pub fn log_size(&self) -> usize {
+    /// What every peer has persisted (a crashed one: what it left).
+    pub fn persisted(&self) -> Vec<Persisted> {
         let peers = self.peers.lock();
-        peers
-            .persisters
-            .iter()
-            .map(|persister| persister.raft_state_size())
-            .max()
-            .unwrap_or(0)
+        let persisters = peers.persisters.iter().enumerate();
+        persisters
+            .map(|(peer, persister)| Persisted {
+                server: format!("S{peer}"),
+                raft_state: persister.raft_state_size(),
+                snapshot: persister.snapshot_size(),
+            })
+            .collect()
     }
 
-    fn counts(&self) -> Counts {
-        Counts {
-            rpcs: self.net.total_count() - self.baseline.rpcs,
-            bytes: self.net.total_bytes() - self.baseline.bytes,
-            commits: Some(self.applied.lock().max_index - self.baseline.max_index),
-            ops: None,
-        }
+    /// 3D: fails the test if any peer's persisted Raft state has reached [`MAX_LOG_SIZE`],
+    /// that is, if snapshots do not keep its log short.
+    pub fn check_log_size(&self) {
+        // The course fails at `MAXLOGSIZE` itself; labtest's limit is the largest size allowed.
+        labtest::sizes::check_raft_state_within(&self.persisted(), MAX_LOG_SIZE - 1);
     }
 
     /// Ends the test: checks the time limit and the appliers, prints the result line.
     pub fn end(&self) {
         self.check_invariants();
-        let counts = self.counts();
-        self.run.lock().pass(counts);
-        *self.passed.lock() = true;
+        self.stages.end();
     }
 }
 
 impl Drop for Config {
     /// Stops the leader watch; closes the network, so that calls blocked on it end; kills
     /// every peer (joining its threads) and joins the appliers, with the apply watch still
-    /// unblocking a stuck apply loop; stops the apply watch; records a failure if `end`
-    /// never ran.
+    /// unblocking a stuck apply loop; stops the apply watch. If `end` never ran, the stage
+    /// records the failure when it is dropped, after all this.
     fn drop(&mut self) {
         if let Some(watchers) = &mut self.watchers {
             watchers.stop_leader_watch();
         }
-        self.net.cleanup();
-        let (rafts, appliers) = {
+        self.net().cleanup();
+        let rafts = self.cluster.take_all();
+        let appliers: Vec<JoinHandle<()>> = {
             let mut peers = self.peers.lock();
-            let rafts: Vec<Raft> = peers.rafts.iter_mut().filter_map(Option::take).collect();
-            let appliers: Vec<JoinHandle<()>> =
-                peers.appliers.iter_mut().filter_map(Option::take).collect();
-            (rafts, appliers)
+            peers.appliers.iter_mut().filter_map(Option::take).collect()
         };
         for raft in rafts {
             raft.kill();
@@ -622,10 +572,6 @@ impl Drop for Config {
             let _ = applier.join();
         }
         drop(self.watchers.take());
-        if !*self.passed.lock() {
-            let counts = self.counts();
-            self.run.lock().fail(counts);
-        }
     }
 }
 

@@ -28,6 +28,8 @@ use labsim::channel::{Receiver, RecvTimeoutError, Sender};
 use labsim::sync::Mutex;
 use labsim::thread::JoinHandle;
 use labsim::time::Instant;
+use labtest::Cluster;
+use raft::Raft;
 
 use super::applier::Applied;
 use super::Peers;
@@ -107,16 +109,14 @@ impl Watcher {
 impl Watchers {
     /// Starts the leader watch and the apply watch over the cluster's peers.
     pub fn start(
+        cluster: Arc<Cluster<Raft>>,
         peers: Arc<Mutex<Peers>>,
         applied: Arc<Mutex<Applied>>,
         leadership: Arc<Mutex<Leadership>>,
     ) -> Watchers {
-        let leader_watch = {
-            let peers = Arc::clone(&peers);
-            Watcher::spawn("tester-leader-watch", move |stopped| {
-                watch_leaders(&peers, &leadership, &stopped)
-            })
-        };
+        let leader_watch = Watcher::spawn("tester-leader-watch", move |stopped| {
+            watch_leaders(&cluster, &leadership, &stopped)
+        });
         let apply_watch = Watcher::spawn("tester-apply-watch", move |stopped| {
             watch_appliers(&peers, &applied, &stopped)
         });
@@ -151,16 +151,9 @@ fn keep_watching(stopped: &Receiver<()>, pause: Duration) -> bool {
 }
 
 /// The leader watch: every [`LEADER_POLL`], every running peer's `(term, is_leader)`.
-fn watch_leaders(peers: &Mutex<Peers>, leadership: &Mutex<Leadership>, stopped: &Receiver<()>) {
+fn watch_leaders(cluster: &Cluster<Raft>, leadership: &Mutex<Leadership>, stopped: &Receiver<()>) {
     while keep_watching(stopped, LEADER_POLL) {
-        let rafts: Vec<_> = peers
-            .lock()
-            .rafts
-            .iter()
-            .enumerate()
-            .filter_map(|(peer, raft)| Some((peer, raft.clone()?)))
-            .collect();
-        for (peer, raft) in rafts {
+        for (peer, raft) in cluster.running() {
             let (term, is_leader) = raft.state();
             leadership.lock().observe(peer, term, is_leader);
         }
