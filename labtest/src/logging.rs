@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! 001234 DEBUG raft S2 T7 election: won with 2 votes
-//! 001240 INFO tester crash: S2
+//! 001240 INFO tester crash 2
 //! ```
 //!
 //! Servers start their messages with `S<id> T<term> <topic>: `; tester lines use the target
