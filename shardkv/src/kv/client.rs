@@ -1,12 +1,12 @@
 //! The clerk: sends each request to the group that owns the key's shard, and asks the
 //! controller for the latest configuration whenever that group turns it away.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use labrpc::{ClientEnd, RpcError};
-use parking_lot::Mutex;
+use labsim::sync::Mutex;
 
 use super::rpc::{ClientArgs, ClientReply, Op, ShardKvClient};
 use super::MakeEnd;
@@ -28,10 +28,10 @@ pub struct Clerk {
     /// The configuration the clerk last heard of.
     config: Mutex<Config>,
     /// Clients of group servers, by server name, made on first use.
-    servers: Mutex<HashMap<String, ShardKvClient>>,
+    servers: Mutex<BTreeMap<String, ShardKvClient>>,
     /// Per group, the index of the server that last answered.
-    leaders: Mutex<HashMap<Gid, usize>>,
-    /// Random id that tells this clerk's requests apart from every other clerk's.
+    leaders: Mutex<BTreeMap<Gid, usize>>,
+    /// Random id (seeded: labsim's) that tells this clerk's requests apart from every other clerk's.
     client: u64,
     /// Number of the last request sent.
     last_seq: AtomicU64,
@@ -45,9 +45,9 @@ impl Clerk {
             ctrler: CtrlerClerk::new(ctrler_ends),
             make_end,
             config: Mutex::new(Config::default()),
-            servers: Mutex::new(HashMap::new()),
-            leaders: Mutex::new(HashMap::new()),
-            client: rand::random(),
+            servers: Mutex::new(BTreeMap::new()),
+            leaders: Mutex::new(BTreeMap::new()),
+            client: labsim::rand::random(),
             last_seq: AtomicU64::new(0),
         }
     }
@@ -98,7 +98,7 @@ impl Clerk {
                     return Ok(value);
                 }
             }
-            std::thread::sleep(ROUND_BACKOFF);
+            labsim::thread::sleep(ROUND_BACKOFF);
             *self.config.lock() = self.ctrler.query(None)?;
         }
     }

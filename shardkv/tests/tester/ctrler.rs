@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use labrpc::{ClientEnd, Network, Server};
-use parking_lot::Mutex;
+use labsim::sync::Mutex;
 use raft::Persister;
 use rand::seq::SliceRandom;
 use shardkv::ctrler::{CtrlerClerk, CtrlerServer};

@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use labrpc::{Network, Server};
+use labsim::sync::Mutex;
+use labsim::time::Instant;
 use linearizability::models::{KvInput, KvModel, KvOutput};
 use linearizability::{check_operations, visualize, Operation, Verdict};
-use parking_lot::Mutex;
 use raft::Persister;
 use shardkv::ctrler::CtrlerClerk;
 use shardkv::{Clerk, Config, Gid, MakeEnd, ShardKv};

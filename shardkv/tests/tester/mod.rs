@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use labrpc::{ClientEnd, Network};
-use parking_lot::Mutex;
+use labsim::sync::Mutex;
 use rand::Rng;
 
 /// The course's shard controller has 3 servers in every test.
