@@ -10,17 +10,19 @@
 //! term equals the term `start` returned: one leader per term, and that leader puts one
 //! entry at each index (Raft's Log Matching property). Any other term means the command was
 //! lost, and the handler tells its caller to try elsewhere.
+//!
+//! Threads, locks, channels and time come from labsim, so a replica runs real or in a
+//! deterministic simulation alike.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-// Raft's apply channel is labsim's, so every channel here is too (in real mode they are
-// crossbeam's underneath). The rest of kvraft moves to labsim in issue 13.
 use labrpc::ClientEnd;
 use labsim::channel::{Receiver, RecvTimeoutError, Sender};
-use parking_lot::Mutex;
+use labsim::sync::Mutex;
+use labsim::thread::JoinHandle;
+use labsim::time::Instant;
 use raft::{ApplyMsg, Persister, Raft};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -77,7 +79,7 @@ struct Shared<S: StateMachine> {
     /// Highest log index applied to `machine`.
     last_applied: u64,
     /// Per log index, the handler waiting for the command it submitted there.
-    waiters: HashMap<u64, Waiter<S::Output>>,
+    waiters: BTreeMap<u64, Waiter<S::Output>>,
     killed: bool,
 }
 
@@ -111,17 +113,16 @@ impl<S: StateMachine> Rsm<S> {
             state: Mutex::new(Shared {
                 machine,
                 last_applied: 0,
-                waiters: HashMap::new(),
+                waiters: BTreeMap::new(),
                 killed: false,
             }),
             applier: Mutex::new(None),
             stop: Mutex::new(Some(stop_sender)),
         });
         let applier = Arc::clone(&rsm);
-        let handle = std::thread::Builder::new()
-            .name(format!("{}-applier", rsm.label))
-            .spawn(move || applier.run_applier(apply_receiver, stop_receiver))
-            .expect("spawn the applier thread");
+        let handle = labsim::thread::spawn(format!("{}-applier", rsm.label), move || {
+            applier.run_applier(apply_receiver, stop_receiver)
+        });
         *rsm.applier.lock() = Some(handle);
         rsm
     }
