@@ -1,6 +1,8 @@
 //! Part 5B: shards move between groups while clients keep using them, across snapshots,
 //! missed configurations, crashes and an unreliable network; and both challenges.
 
+#[path = "shardkv_5b/replay.rs"]
+mod replay;
 mod tester;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -179,10 +179,11 @@ impl CtrlerTester {
 }
 
 impl Drop for CtrlerTester {
+    /// Kills the servers, then closes the network (the order `groups::Tester`'s drop
+    /// explains).
     fn drop(&mut self) {
-        // Close the network first so that threads blocked in calls end, then kill servers.
-        self.network.cleanup();
         self.ctrlers.kill_all();
+        self.network.cleanup();
     }
 }
 
