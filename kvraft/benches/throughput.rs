@@ -7,14 +7,18 @@
 //! Servers snapshot when Raft's state nears [`MAX_RAFT_STATE`], as a deployment would: Raft
 //! persists its whole state on every change (the course's `Persister` holds one byte string),
 //! so without snapshots each persist re-encodes an ever longer log.
+//!
+//! Threads and the clock are labsim's: `LAB_SIM=1 cargo bench -p kvraft` runs the same
+//! workloads in simulation, where the figures are per virtual second.
 
 #[path = "../tests/tester/mod.rs"]
 mod tester;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use labsim::thread;
+use labsim::time::Instant;
 use tester::Config;
 
 /// The servers' `maxraftstate`.
@@ -25,6 +29,11 @@ const MEASURE_TIME: Duration = Duration::from_secs(3);
 
 fn main() {
     // `cargo bench` passes `--bench`; this harness takes no options.
+    labsim::run(measure);
+}
+
+/// Every workload, one after another, on one cluster.
+fn measure() {
     let config = Config::new(3, false, Some(MAX_RAFT_STATE), "bench", "throughput");
     let warmup = config.make_clerk(&config.all());
     warmup.clerk.put("warmup", "x");
@@ -65,7 +74,7 @@ fn concurrent(config: &Config, clerks: usize) -> (f64, Duration) {
     thread::scope(|scope| {
         for client in 0..clerks {
             let (config, done, operations) = (config, &done, &operations);
-            scope.spawn(move || {
+            scope.spawn(format!("clerk-{client}"), move || {
                 let clerk = config.make_clerk(&config.all());
                 let key = format!("c{client}");
                 let mut i = 0u64;

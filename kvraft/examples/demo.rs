@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release -p kvraft --example demo -- [--servers 5] [--clients 8] [--seconds 30] [--seed N]
-//!     [--html FILE] [--picture-key KEY] [--picture-window FROM..TO] [--history FILE]
+//!     [--sim] [--html FILE] [--picture-key KEY] [--picture-window FROM..TO] [--history FILE]
 //! ```
 //!
 //! Five servers run on the simulated network while clients read, write and append on a few
@@ -15,7 +15,16 @@
 //! that failed, around the failure; `--picture-key` and `--picture-window` pick another
 //! part), and `--history` saves the whole history for `lincheck`.
 //!
-//! Exit status: 0 linearizable, 1 not linearizable, 2 the check gave up (it says why).
+//! With `--sim` the whole run is one deterministic labsim simulation in virtual time: the
+//! seconds are virtual, and one seed (`--seed N`) gives the same run, the same totals and the
+//! same verdict every time (only the real-time figures of the status line and the check's
+//! duration differ). A simulation pays a real context switch at every hand-over between its
+//! threads, dozens per operation, so there each client pauses [`SIM_CLIENT_PAUSE`] between
+//! operations: ten minutes of chaos (`--seconds 600`, 8 clients) are then some 35,000
+//! operations and take under a minute.
+//!
+//! Exit status: 0 linearizable, 1 not linearizable, 2 the check gave up (it says why), 3 the
+//! simulation failed (a deadlock, a panic or a stall; the report says which).
 
 #[path = "../tests/tester/mod.rs"]
 mod tester;
@@ -23,11 +32,13 @@ mod tester;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use labsim::thread;
+use labsim::time::Instant;
+use labsim::Sim;
 use linearizability::formats::json;
 use linearizability::models::{KvInput, KvModel, KvOutput};
 use linearizability::visualize::{self, Focus};
@@ -36,7 +47,7 @@ use rand::Rng;
 use tester::Config;
 
 /// Command-line options.
-#[derive(Parser)]
+#[derive(Parser, Clone)]
 #[command(about = "A replicated key/value store surviving partitions, crashes and loss")]
 struct Options {
     /// Number of servers (at least 3).
@@ -48,9 +59,14 @@ struct Options {
     /// How long the chaos lasts, in seconds.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(5..=600))]
     seconds: u64,
-    /// Seed for the network's random decisions (default: LAB_SEED or random).
+    /// Seed for the network's random decisions, and with `--sim` for the whole run
+    /// (default: LAB_SEED or random).
     #[arg(long)]
     seed: Option<u64>,
+    /// Run as one deterministic simulation in virtual time (labsim): the same seed gives
+    /// the same run.
+    #[arg(long)]
+    sim: bool,
     /// Where to write the history's picture.
     #[arg(long, default_value = "target/demo-history.html")]
     html: PathBuf,
@@ -119,34 +135,80 @@ impl Fault {
 
 fn main() {
     let options = Options::parse();
-    if let Some(seed) = options.seed {
-        std::env::set_var(labrpc::SEED_VAR, seed.to_string());
-    }
+    let outcome = if options.sim {
+        let seed = options.seed.unwrap_or_else(labsim::rand::seed);
+        let chaos = options.clone();
+        match Sim::new(seed).run_with_stats(move || run_chaos(&chaos)) {
+            Ok((mut outcome, stats)) => {
+                outcome.seed = seed;
+                outcome.simulation = Some(stats);
+                outcome
+            }
+            Err(error) => {
+                eprintln!("{error}\nreplay it exactly with --sim --seed {seed}");
+                std::process::exit(3);
+            }
+        }
+    } else {
+        if let Some(seed) = options.seed {
+            std::env::set_var(labrpc::SEED_VAR, seed.to_string());
+        }
+        run_chaos(&options)
+    };
+    std::process::exit(report(&outcome, &options));
+}
+
+/// What a run of chaos leaves for the report.
+struct Outcome {
+    /// The seed that replays the run: the network's, or with `--sim` the simulation's.
+    seed: u64,
+    /// How long the chaos and the clients' last operations took (virtual time with `--sim`).
+    seconds: f64,
+    ops: u64,
+    rpcs: u64,
+    bytes: u64,
+    history: Vec<Operation<KvInput, KvOutput>>,
+    /// With `--sim`: the simulation's counters (its schedule fingerprint among them).
+    simulation: Option<labsim::SimStats>,
+}
+
+/// Starts the servers, runs the clients under the chaos schedule for `--seconds`, heals,
+/// lets the clients finish, and stops every server.
+fn run_chaos(options: &Options) -> Outcome {
     let servers = usize::from(options.servers);
     let config = Config::new(servers, false, Some(4000), "demo", "demo");
+    let (seed, replay) = match labsim::current_seed() {
+        Some(seed) => (seed, format!("--sim --seed {seed}")),
+        None => (
+            config.network.seed(),
+            format!("--seed {}", config.network.seed()),
+        ),
+    };
+    let mode = if options.sim { " virtual" } else { "" };
     println!(
-        "{} servers, {} clients, {} s of chaos, seed {} (replay with --seed {})",
-        servers,
-        options.clients,
-        options.seconds,
-        config.network.seed(),
-        config.network.seed()
+        "{} servers, {} clients, {}{mode} s of chaos, seed {seed} (replay with {replay})",
+        servers, options.clients, options.seconds,
     );
 
     let status = status_bar();
     let done = AtomicBool::new(false);
     let started = Instant::now();
+    let real = RealClock::start();
     thread::scope(|scope| {
+        let pause = options.sim.then_some(SIM_CLIENT_PAUSE);
         for client in 0..usize::from(options.clients) {
             let (config, done) = (&config, &done);
-            scope.spawn(move || run_client(config, client, done));
+            scope.spawn(format!("client-{client}"), move || {
+                run_client(config, client, pause, done)
+            });
         }
         let mut fault = Fault::Calm;
         let mut fault_started = Instant::now();
         let mut step = 0;
         let mut last_ops = (Instant::now(), 0u64);
         let plain_status = !std::io::stderr().is_terminal();
-        let mut step_printed = u64::MAX;
+        let plain_period = if options.sim { 20 } else { 2 };
+        let mut period_printed = u64::MAX;
         while started.elapsed() < Duration::from_secs(options.seconds) {
             if fault_started.elapsed() >= FAULT_DURATION {
                 end_fault(&config, fault);
@@ -155,14 +217,18 @@ fn main() {
                 begin_fault(&config, fault);
                 fault_started = Instant::now();
             }
-            thread::sleep(Duration::from_millis(250));
+            thread::sleep(STATUS_INTERVAL);
             let ops = config.op_count();
             let rate = (ops - last_ops.1) as f64 / last_ops.0.elapsed().as_secs_f64();
             last_ops = (Instant::now(), ops);
-            let line = status_line(&config, started, rate, ops, fault);
-            if plain_status && step_printed != (started.elapsed().as_secs() / 2) {
-                // No terminal to redraw on: a plain line every 2 s instead.
-                step_printed = started.elapsed().as_secs() / 2;
+            let mut line = status_line(&config, started, rate, ops, fault);
+            if options.sim {
+                line.push_str(&format!("  ({:.1} s real)", real.seconds()));
+            }
+            let period = started.elapsed().as_secs() / plain_period;
+            if plain_status && period_printed != period {
+                // No terminal to redraw on: a plain line every few seconds instead.
+                period_printed = period;
                 eprintln!("{line}");
             }
             status.set_message(line);
@@ -172,7 +238,43 @@ fn main() {
         done.store(true, Ordering::Relaxed);
     });
     status.finish_and_clear();
-    std::process::exit(report(&config, started, &options));
+    let outcome = Outcome {
+        seed,
+        seconds: started.elapsed().as_secs_f64(),
+        ops: config.op_count(),
+        rpcs: config.network.total_count(),
+        bytes: config.network.total_bytes(),
+        history: config.history(),
+        simulation: None,
+    };
+    // Dropping the config stops every server (inside the simulation, with `--sim`).
+    drop(config);
+    outcome
+}
+
+/// With `--sim`, the virtual pause of each client between two operations. Without it the
+/// clients would run flat out at real mode's rate (thousands of operations per virtual
+/// second), and ten virtual minutes would cost a quarter of an hour of context switches.
+const SIM_CLIENT_PAUSE: Duration = Duration::from_millis(125);
+
+/// How often the chaos loop wakes to update the status line and the schedule.
+const STATUS_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Real time since the start, for the status line of a simulated run: the one figure there
+/// that is not virtual, so it is read from the OS clock on purpose. It is only displayed:
+/// nothing in the run depends on it.
+#[allow(clippy::disallowed_types)]
+struct RealClock(std::time::Instant);
+
+#[allow(clippy::disallowed_types, clippy::disallowed_methods)]
+impl RealClock {
+    fn start() -> RealClock {
+        RealClock(std::time::Instant::now())
+    }
+
+    fn seconds(&self) -> f64 {
+        self.0.elapsed().as_secs_f64()
+    }
 }
 
 fn status_bar() -> ProgressBar {
@@ -242,8 +344,9 @@ fn end_fault(config: &Config, fault: Fault) {
     config.connect_all();
 }
 
-/// A client: random reads, writes and appends on a few keys until told to stop.
-fn run_client(config: &Config, client: usize, done: &AtomicBool) {
+/// A client: random reads, writes and appends on a few keys until told to stop, pausing
+/// `pause` between operations if given.
+fn run_client(config: &Config, client: usize, pause: Option<Duration>, done: &AtomicBool) {
     let clerk = config.make_clerk(&config.all());
     let mut count = 0;
     while !done.load(Ordering::Relaxed) {
@@ -259,23 +362,37 @@ fn run_client(config: &Config, client: usize, done: &AtomicBool) {
             _ => config.append(&clerk, client, &key, &format!("[{client}.{count}]")),
         }
         count += 1;
+        if let Some(pause) = pause {
+            thread::sleep(pause);
+        }
     }
 }
 
 /// Prints the totals, checks the history, writes the picture (and the history if asked),
-/// and returns the exit status.
-fn report(config: &Config, started: Instant, options: &Options) -> i32 {
-    let seconds = started.elapsed().as_secs_f64();
-    let ops = config.op_count();
+/// and returns the exit status. With `--sim` every figure before the verdict line is the
+/// same for the same seed; only the check's duration is real time.
+fn report(outcome: &Outcome, options: &Options) -> i32 {
+    let Outcome {
+        ops,
+        seconds,
+        history,
+        ..
+    } = outcome;
+    let unit = if options.sim { "virtual s" } else { "s" };
     println!(
-        "{ops} operations in {seconds:.1} s ({:.0} ops/s), {} RPCs, {} bytes",
-        ops as f64 / seconds,
-        config.network.total_count(),
-        config.network.total_bytes()
+        "{ops} operations in {seconds:.1} {unit} ({:.0} ops/s), {} RPCs, {} bytes",
+        *ops as f64 / seconds,
+        outcome.rpcs,
+        outcome.bytes
     );
-    let history = config.history();
+    if let Some(stats) = &outcome.simulation {
+        println!(
+            "simulation: seed {}, {} threads, {} context switches, schedule fingerprint {:016x}",
+            outcome.seed, stats.threads, stats.switches, stats.schedule_hash
+        );
+    }
     if let Some(path) = &options.history {
-        match save_history(&history, path) {
+        match save_history(history, path) {
             Ok(()) => println!(
                 "history written to {} (check it again: cargo run --release -p linearizability \
                  --bin lincheck -- {} --model kv)",
@@ -291,7 +408,7 @@ fn report(config: &Config, started: Instant, options: &Options) -> i32 {
     );
     let result = Checker::new()
         .timeout(Some(CHECK_TIMEOUT))
-        .check_operations(&KvModel, &history);
+        .check_operations(&KvModel, history);
     println!(
         "verdict: {} (checked in {:.2?}, {} keys, search memory at most {:.1} MiB)",
         result.describe().to_uppercase(),
@@ -299,7 +416,7 @@ fn report(config: &Config, started: Instant, options: &Options) -> i32 {
         result.partitions.len(),
         result.peak_memory_bytes as f64 / f64::from(1 << 20)
     );
-    draw(&history, &result, options);
+    draw(history, &result, options);
     match result.verdict {
         Verdict::Linearizable => 0,
         Verdict::Illegal => 1,

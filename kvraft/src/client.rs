@@ -17,7 +17,8 @@ pub struct Clerk {
     servers: Vec<KvClient>,
     /// Index of the server that last answered as leader; tried first.
     leader: AtomicUsize,
-    /// Random id that tells this clerk's requests apart from every other clerk's.
+    /// Random id that tells this clerk's requests apart from every other clerk's (drawn from
+    /// labsim, so a simulation's seed fixes it).
     client: u64,
     /// Number of the last request sent.
     last_seq: AtomicU64,
@@ -36,7 +37,7 @@ impl Clerk {
         Clerk {
             servers: ends.into_iter().map(KvClient::new).collect(),
             leader: AtomicUsize::new(0),
-            client: rand::random(),
+            client: labsim::rand::random(),
             last_seq: AtomicU64::new(0),
         }
     }
@@ -100,7 +101,7 @@ impl Clerk {
                     return answer;
                 }
             }
-            std::thread::sleep(ROUND_BACKOFF);
+            labsim::thread::sleep(ROUND_BACKOFF);
         }
     }
 }

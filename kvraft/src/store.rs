@@ -5,7 +5,7 @@
 //! clerk has one request outstanding at a time and numbers them 1, 2, 3..., so remembering
 //! the highest number applied per clerk is enough.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,9 +15,11 @@ use crate::rsm::StateMachine;
 /// The key/value map plus the duplicate table; what a snapshot holds.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Store {
-    data: HashMap<String, String>,
+    /// Ordered, so a snapshot's bytes depend on the contents alone (a simulation replays
+    /// them byte for byte).
+    data: BTreeMap<String, String>,
     /// Per clerk, the highest request number applied.
-    last_applied_seq: HashMap<u64, u64>,
+    last_applied_seq: BTreeMap<u64, u64>,
 }
 
 impl Store {

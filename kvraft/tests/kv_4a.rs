@@ -1,9 +1,17 @@
 //! Part 4A: the key/value service without snapshots.
+//!
+//! Every test body runs inside `labsim::run`: on real threads and the real clock by default,
+//! as one deterministic simulation in virtual time under `LAB_SIM=1` (`make test-sim`), where
+//! the banner's seed replays the run exactly (`LAB_SIM=1 LAB_SEED=<seed>`). The tests, their
+//! bounds and the linearizability check are the same in both modes; in simulation the bounds
+//! hold in virtual time and the history's times are virtual.
 
 mod tester;
 
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use labsim::thread;
+use labsim::time::Instant;
 
 use tester::generic::{check_client_appends, Generic};
 use tester::{Config, ELECTION_TIMEOUT};
@@ -18,157 +26,185 @@ fn generic(test: &'static str, clients: usize, unreliable: bool, crash: bool, pa
 
 #[test]
 fn basic_4a() {
-    generic("basic_4a", 1, false, false, false);
+    labsim::run(|| {
+        generic("basic_4a", 1, false, false, false);
+    });
 }
 
 #[test]
 fn speed_4a() {
-    let config = Config::new(3, false, None, "4A", "speed_4a");
-    tester::speed(&config, "4A");
+    labsim::run(|| {
+        let config = Config::new(3, false, None, "4A", "speed_4a");
+        tester::speed(&config, "4A");
+    });
 }
 
 #[test]
 fn concurrent_4a() {
-    generic("concurrent_4a", 5, false, false, false);
+    labsim::run(|| {
+        generic("concurrent_4a", 5, false, false, false);
+    });
 }
 
 #[test]
 fn unreliable_4a() {
-    generic("unreliable_4a", 5, true, false, false);
+    labsim::run(|| {
+        generic("unreliable_4a", 5, true, false, false);
+    });
 }
 
 #[test]
 fn unreliable_one_key_4a() {
-    const CLIENTS: usize = 5;
-    const APPENDS: usize = 10;
-    let config = Config::new(3, true, None, "4A", "unreliable_one_key_4a");
-    let clerk = config.make_clerk(&config.all());
-    config.begin("concurrent append to same key, unreliable (4A)");
-    config.put(&clerk, 0, "k", "");
-    thread::scope(|scope| {
+    labsim::run(|| {
+        const CLIENTS: usize = 5;
+        const APPENDS: usize = 10;
+        let config = Config::new(3, true, None, "4A", "unreliable_one_key_4a");
+        let clerk = config.make_clerk(&config.all());
+        config.begin("concurrent append to same key, unreliable (4A)");
+        config.put(&clerk, 0, "k", "");
+        thread::scope(|scope| {
+            for client in 0..CLIENTS {
+                let config = &config;
+                scope.spawn(format!("client-{client}"), move || {
+                    let own = config.make_clerk(&config.all());
+                    for n in 0..APPENDS {
+                        config.append(&own, client, "k", &format!("x {client} {n} y"));
+                    }
+                });
+            }
+        });
+        let value = config.get(&clerk, 0, "k");
         for client in 0..CLIENTS {
-            let config = &config;
-            scope.spawn(move || {
-                let own = config.make_clerk(&config.all());
-                for n in 0..APPENDS {
-                    config.append(&own, client, "k", &format!("x {client} {n} y"));
-                }
-            });
+            check_client_appends(client, &value, APPENDS);
         }
+        config.end();
     });
-    let value = config.get(&clerk, 0, "k");
-    for client in 0..CLIENTS {
-        check_client_appends(client, &value, APPENDS);
-    }
-    config.end();
 }
 
 /// The leader goes into a 2-server minority: the majority must make progress, the minority
 /// must not, and after the heal the minority's stuck requests must complete.
 #[test]
 fn one_partition_4a() {
-    let config = Config::new(5, false, None, "4A", "one_partition_4a");
-    let clerk = config.make_clerk(&config.all());
-    config.put(&clerk, 0, "1", "13");
+    labsim::run(|| {
+        let config = Config::new(5, false, None, "4A", "one_partition_4a");
+        let clerk = config.make_clerk(&config.all());
+        config.put(&clerk, 0, "1", "13");
 
-    config.begin("progress in majority (4A)");
-    let (majority, minority) = config.make_partition();
-    config.partition(&majority, &minority);
-    let majority_clerk = config.make_clerk(&majority);
-    let minority_put_clerk = config.make_clerk(&minority);
-    let minority_get_clerk = config.make_clerk(&minority);
-    config.put(&majority_clerk, 1, "1", "14");
-    config.check(&majority_clerk, 1, "1", "14");
-    config.end();
-
-    config.begin("no progress in minority (4A)");
-    thread::scope(|scope| {
-        let config = &config;
-        let put_clerk = &minority_put_clerk;
-        let get_clerk = &minority_get_clerk;
-        let put = scope.spawn(move || config.put(put_clerk, 2, "1", "15"));
-        let get = scope.spawn(move || config.get(get_clerk, 3, "1"));
-        thread::sleep(Duration::from_secs(1));
-        assert!(!put.is_finished(), "Put in minority completed");
-        assert!(!get.is_finished(), "Get in minority completed");
+        config.begin("progress in majority (4A)");
+        let (majority, minority) = config.make_partition();
+        config.partition(&majority, &minority);
+        let majority_clerk = config.make_clerk(&majority);
+        let minority_put_clerk = config.make_clerk(&minority);
+        let minority_get_clerk = config.make_clerk(&minority);
+        config.put(&majority_clerk, 1, "1", "14");
         config.check(&majority_clerk, 1, "1", "14");
-        config.put(&majority_clerk, 1, "1", "16");
-        config.check(&majority_clerk, 1, "1", "16");
         config.end();
 
-        config.begin("completion after heal (4A)");
-        config.connect_all();
-        config.connect_clerk(put_clerk.id, &config.all());
-        config.connect_clerk(get_clerk.id, &config.all());
-        thread::sleep(ELECTION_TIMEOUT);
-        // The Go tester waits 3 s for the Put but never fails a Get that has not finished;
-        // here both must complete within those 3 s.
-        let deadline = Instant::now() + Duration::from_millis(30 * 100);
-        while !(put.is_finished() && get.is_finished()) {
+        config.begin("no progress in minority (4A)");
+        thread::scope(|scope| {
+            let config = &config;
+            let put_clerk = &minority_put_clerk;
+            let get_clerk = &minority_get_clerk;
+            let put = scope.spawn("minority-put", move || config.put(put_clerk, 2, "1", "15"));
+            let get = scope.spawn("minority-get", move || config.get(get_clerk, 3, "1"));
+            thread::sleep(Duration::from_secs(1));
+            assert!(!put.is_finished(), "Put in minority completed");
+            assert!(!get.is_finished(), "Get in minority completed");
+            config.check(&majority_clerk, 1, "1", "14");
+            config.put(&majority_clerk, 1, "1", "16");
+            config.check(&majority_clerk, 1, "1", "16");
+            config.end();
+
+            config.begin("completion after heal (4A)");
+            config.connect_all();
+            config.connect_clerk(put_clerk.id, &config.all());
+            config.connect_clerk(get_clerk.id, &config.all());
+            thread::sleep(ELECTION_TIMEOUT);
+            // The Go tester waits 3 s for the Put but never fails a Get that has not finished;
+            // here both must complete within those 3 s.
+            let deadline = Instant::now() + Duration::from_millis(30 * 100);
+            while !(put.is_finished() && get.is_finished()) {
+                assert!(
+                    Instant::now() < deadline,
+                    "{} did not complete",
+                    if put.is_finished() { "Get" } else { "Put" }
+                );
+                thread::sleep(Duration::from_millis(10));
+            }
+            let read = get.join().expect("minority Get panicked");
             assert!(
-                Instant::now() < deadline,
-                "{} did not complete",
-                if put.is_finished() { "Get" } else { "Put" }
+                ["15", "16"].contains(&read.as_str()),
+                "minority Get returned {read:?}; the value was 16 or, once the Put lands, 15"
             );
-            thread::sleep(Duration::from_millis(10));
-        }
-        let read = get.join().expect("minority Get panicked");
-        assert!(
-            ["15", "16"].contains(&read.as_str()),
-            "minority Get returned {read:?}; the value was 16 or, once the Put lands, 15"
-        );
+        });
+        config.check(&majority_clerk, 1, "1", "15");
+        config.end();
     });
-    config.check(&majority_clerk, 1, "1", "15");
-    config.end();
 }
 
 #[test]
 fn many_partitions_one_client_4a() {
-    generic("many_partitions_one_client_4a", 1, false, false, true);
+    labsim::run(|| {
+        generic("many_partitions_one_client_4a", 1, false, false, true);
+    });
 }
 
 #[test]
 fn many_partitions_many_clients_4a() {
-    generic("many_partitions_many_clients_4a", 5, false, false, true);
+    labsim::run(|| {
+        generic("many_partitions_many_clients_4a", 5, false, false, true);
+    });
 }
 
 #[test]
 fn persist_one_client_4a() {
-    generic("persist_one_client_4a", 1, false, true, false);
+    labsim::run(|| {
+        generic("persist_one_client_4a", 1, false, true, false);
+    });
 }
 
 #[test]
 fn persist_concurrent_4a() {
-    generic("persist_concurrent_4a", 5, false, true, false);
+    labsim::run(|| {
+        generic("persist_concurrent_4a", 5, false, true, false);
+    });
 }
 
 #[test]
 fn persist_concurrent_unreliable_4a() {
-    generic("persist_concurrent_unreliable_4a", 5, true, true, false);
+    labsim::run(|| {
+        generic("persist_concurrent_unreliable_4a", 5, true, true, false);
+    });
 }
 
 #[test]
 fn persist_partition_4a() {
-    generic("persist_partition_4a", 5, false, true, true);
+    labsim::run(|| {
+        generic("persist_partition_4a", 5, false, true, true);
+    });
 }
 
 #[test]
 fn persist_partition_unreliable_4a() {
-    generic("persist_partition_unreliable_4a", 5, true, true, true);
+    labsim::run(|| {
+        generic("persist_partition_unreliable_4a", 5, true, true, true);
+    });
 }
 
 #[test]
 fn persist_partition_unreliable_linearizable_4a() {
-    Generic::new(
-        "4A",
-        "persist_partition_unreliable_linearizable_4a",
-        15,
-        7,
-        true,
-        true,
-        true,
-        None,
-        true,
-    )
-    .run();
+    labsim::run(|| {
+        Generic::new(
+            "4A",
+            "persist_partition_unreliable_linearizable_4a",
+            15,
+            7,
+            true,
+            true,
+            true,
+            None,
+            true,
+        )
+        .run();
+    });
 }

@@ -1,8 +1,15 @@
 //! Part 4B: the key/value service with snapshots (maxraftstate 1000).
+//!
+//! Every test body runs inside `labsim::run`: on real threads and the real clock by default,
+//! as one deterministic simulation in virtual time under `LAB_SIM=1` (`make test-sim`), where
+//! the banner's seed replays the run exactly (`LAB_SIM=1 LAB_SEED=<seed>`). The tests, their
+//! bounds and the linearizability check are the same in both modes; in simulation the bounds
+//! hold in virtual time and the history's times are virtual.
 
+mod replay;
 mod tester;
 
-use std::thread;
+use labsim::thread;
 
 use tester::generic::Generic;
 use tester::{Config, ELECTION_TIMEOUT};
@@ -28,122 +35,140 @@ fn generic(test: &'static str, clients: usize, unreliable: bool, crash: bool, pa
 /// A server cut off while the others snapshot must be brought up to date by InstallSnapshot.
 #[test]
 fn snapshot_rpc_4b() {
-    let config = Config::new(3, false, Some(MAX_RAFT_STATE), "4B", "snapshot_rpc_4b");
-    let clerk = config.make_clerk(&config.all());
-    config.begin("InstallSnapshot RPC (4B)");
-    config.put(&clerk, 0, "a", "A");
-    config.check(&clerk, 0, "a", "A");
+    labsim::run(|| {
+        let config = Config::new(3, false, Some(MAX_RAFT_STATE), "4B", "snapshot_rpc_4b");
+        let clerk = config.make_clerk(&config.all());
+        config.begin("InstallSnapshot RPC (4B)");
+        config.put(&clerk, 0, "a", "A");
+        config.check(&clerk, 0, "a", "A");
 
-    // A bunch of puts into the majority partition.
-    config.partition(&[0, 1], &[2]);
-    let majority = config.make_clerk(&[0, 1]);
-    for i in 0..50 {
-        config.put(&majority, 1, &i.to_string(), &i.to_string());
-    }
-    thread::sleep(ELECTION_TIMEOUT);
-    config.put(&majority, 1, "b", "B");
+        // A bunch of puts into the majority partition.
+        config.partition(&[0, 1], &[2]);
+        let majority = config.make_clerk(&[0, 1]);
+        for i in 0..50 {
+            config.put(&majority, 1, &i.to_string(), &i.to_string());
+        }
+        thread::sleep(ELECTION_TIMEOUT);
+        config.put(&majority, 1, "b", "B");
 
-    // Has the majority thrown away most of its log?
-    let size = config.log_size();
-    assert!(
-        size <= 8 * MAX_RAFT_STATE,
-        "logs were not trimmed ({size} > 8*{MAX_RAFT_STATE})"
-    );
+        // Has the majority thrown away most of its log?
+        let size = config.log_size();
+        assert!(
+            size <= 8 * MAX_RAFT_STATE,
+            "logs were not trimmed ({size} > 8*{MAX_RAFT_STATE})"
+        );
 
-    // A majority that needs the lagging server, so it has to catch up.
-    config.partition(&[0, 2], &[1]);
-    let catching_up = config.make_clerk(&[0, 2]);
-    config.put(&catching_up, 2, "c", "C");
-    config.put(&catching_up, 2, "d", "D");
-    config.check(&catching_up, 2, "a", "A");
-    config.check(&catching_up, 2, "b", "B");
-    config.check(&catching_up, 2, "1", "1");
-    config.check(&catching_up, 2, "49", "49");
+        // A majority that needs the lagging server, so it has to catch up.
+        config.partition(&[0, 2], &[1]);
+        let catching_up = config.make_clerk(&[0, 2]);
+        config.put(&catching_up, 2, "c", "C");
+        config.put(&catching_up, 2, "d", "D");
+        config.check(&catching_up, 2, "a", "A");
+        config.check(&catching_up, 2, "b", "B");
+        config.check(&catching_up, 2, "1", "1");
+        config.check(&catching_up, 2, "49", "49");
 
-    // Now everybody.
-    config.partition(&[0, 1, 2], &[]);
-    config.put(&clerk, 0, "e", "E");
-    config.check(&clerk, 0, "c", "C");
-    config.check(&clerk, 0, "e", "E");
-    config.check(&clerk, 0, "1", "1");
-    config.end();
+        // Now everybody.
+        config.partition(&[0, 1, 2], &[]);
+        config.put(&clerk, 0, "e", "E");
+        config.check(&clerk, 0, "c", "C");
+        config.check(&clerk, 0, "e", "E");
+        config.check(&clerk, 0, "1", "1");
+        config.end();
+    });
 }
 
 /// 800 operations on one key: logs stay trimmed and the snapshot stays small.
 #[test]
 fn snapshot_size_4b() {
-    const MAX_SNAPSHOT_STATE: usize = 500;
-    let config = Config::new(3, false, Some(MAX_RAFT_STATE), "4B", "snapshot_size_4b");
-    let clerk = config.make_clerk(&config.all());
-    config.begin("snapshot size is reasonable (4B)");
-    for _ in 0..200 {
-        config.put(&clerk, 0, "x", "0");
-        config.check(&clerk, 0, "x", "0");
-        config.put(&clerk, 0, "x", "1");
-        config.check(&clerk, 0, "x", "1");
-    }
-    let size = config.log_size();
-    assert!(
-        size <= 8 * MAX_RAFT_STATE,
-        "logs were not trimmed ({size} > 8*{MAX_RAFT_STATE})"
-    );
-    let snapshot = config.snapshot_size();
-    assert!(
-        snapshot <= MAX_SNAPSHOT_STATE,
-        "snapshot too large ({snapshot} > {MAX_SNAPSHOT_STATE})"
-    );
-    config.end();
+    labsim::run(|| {
+        const MAX_SNAPSHOT_STATE: usize = 500;
+        let config = Config::new(3, false, Some(MAX_RAFT_STATE), "4B", "snapshot_size_4b");
+        let clerk = config.make_clerk(&config.all());
+        config.begin("snapshot size is reasonable (4B)");
+        for _ in 0..200 {
+            config.put(&clerk, 0, "x", "0");
+            config.check(&clerk, 0, "x", "0");
+            config.put(&clerk, 0, "x", "1");
+            config.check(&clerk, 0, "x", "1");
+        }
+        let size = config.log_size();
+        assert!(
+            size <= 8 * MAX_RAFT_STATE,
+            "logs were not trimmed ({size} > 8*{MAX_RAFT_STATE})"
+        );
+        let snapshot = config.snapshot_size();
+        assert!(
+            snapshot <= MAX_SNAPSHOT_STATE,
+            "snapshot too large ({snapshot} > {MAX_SNAPSHOT_STATE})"
+        );
+        config.end();
+    });
 }
 
 #[test]
 fn speed_4b() {
-    let config = Config::new(3, false, Some(MAX_RAFT_STATE), "4B", "speed_4b");
-    tester::speed(&config, "4B");
+    labsim::run(|| {
+        let config = Config::new(3, false, Some(MAX_RAFT_STATE), "4B", "speed_4b");
+        tester::speed(&config, "4B");
+    });
 }
 
 #[test]
 fn snapshot_recover_4b() {
-    generic("snapshot_recover_4b", 1, false, true, false);
+    labsim::run(|| {
+        generic("snapshot_recover_4b", 1, false, true, false);
+    });
 }
 
 #[test]
 fn snapshot_recover_many_clients_4b() {
-    generic("snapshot_recover_many_clients_4b", 20, false, true, false);
+    labsim::run(|| {
+        generic("snapshot_recover_many_clients_4b", 20, false, true, false);
+    });
 }
 
 #[test]
 fn snapshot_unreliable_4b() {
-    generic("snapshot_unreliable_4b", 5, true, false, false);
+    labsim::run(|| {
+        generic("snapshot_unreliable_4b", 5, true, false, false);
+    });
 }
 
 #[test]
 fn snapshot_unreliable_recover_4b() {
-    generic("snapshot_unreliable_recover_4b", 5, true, true, false);
+    labsim::run(|| {
+        generic("snapshot_unreliable_recover_4b", 5, true, true, false);
+    });
 }
 
 #[test]
 fn snapshot_unreliable_recover_concurrent_partition_4b() {
-    generic(
-        "snapshot_unreliable_recover_concurrent_partition_4b",
-        5,
-        true,
-        true,
-        true,
-    );
+    labsim::run(|| {
+        generic(
+            "snapshot_unreliable_recover_concurrent_partition_4b",
+            5,
+            true,
+            true,
+            true,
+        );
+    });
 }
 
 #[test]
 fn snapshot_unreliable_recover_concurrent_partition_linearizable_4b() {
-    Generic::new(
-        "4B",
-        "snapshot_unreliable_recover_concurrent_partition_linearizable_4b",
-        15,
-        7,
-        true,
-        true,
-        true,
-        Some(MAX_RAFT_STATE),
-        true,
-    )
-    .run();
+    labsim::run(|| {
+        Generic::new(
+            "4B",
+            "snapshot_unreliable_recover_concurrent_partition_linearizable_4b",
+            15,
+            7,
+            true,
+            true,
+            true,
+            Some(MAX_RAFT_STATE),
+            true,
+        )
+        .run();
+    });
 }

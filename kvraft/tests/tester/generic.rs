@@ -1,9 +1,9 @@
 //! The course's generic test and the clients and partitioner it runs.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
 use std::time::Duration;
 
+use labsim::thread::{self, sleep};
 use rand::Rng;
 
 use super::{Config, ELECTION_TIMEOUT};
@@ -100,22 +100,24 @@ impl Generic {
                 let clients: Vec<_> = (0..self.clients)
                     .map(|client| {
                         let (config, done) = (&config, &done_clients);
-                        scope.spawn(move || self.client(config, client, done))
+                        scope.spawn(format!("client-{client}"), move || {
+                            self.client(config, client, done)
+                        })
                     })
                     .collect();
                 let partitioner = self.partitions.then(|| {
-                    thread::sleep(PARTITION_START_DELAY);
+                    sleep(PARTITION_START_DELAY);
                     let (config, done) = (&config, &done_partitioner);
-                    scope.spawn(move || partitioner(config, done))
+                    scope.spawn("partitioner", move || partitioner(config, done))
                 });
-                thread::sleep(CLIENT_RUN_TIME);
+                sleep(CLIENT_RUN_TIME);
                 done_clients.store(true, Ordering::Relaxed);
                 done_partitioner.store(true, Ordering::Relaxed);
                 if let Some(partitioner) = partitioner {
                     partitioner.join().expect("partitioner panicked");
                     config.connect_all();
                     // Wait for a new term to start after the heal.
-                    thread::sleep(ELECTION_TIMEOUT);
+                    sleep(ELECTION_TIMEOUT);
                 }
                 if self.crash {
                     self.crash_and_restart_all(&config);
@@ -147,7 +149,7 @@ impl Generic {
         }
         // Wait for a while for servers to shut down, since shutdown isn't a real crash and
         // isn't instantaneous.
-        thread::sleep(ELECTION_TIMEOUT);
+        sleep(ELECTION_TIMEOUT);
         for i in 0..config.n {
             config.start_server(i);
         }
@@ -208,7 +210,7 @@ fn partitioner(config: &Config, done: &AtomicBool) {
         let left: Vec<usize> = (0..config.n).filter(|&i| sides[i]).collect();
         let right: Vec<usize> = (0..config.n).filter(|&i| !sides[i]).collect();
         config.partition(&left, &right);
-        thread::sleep(ELECTION_TIMEOUT + Duration::from_millis(pause));
+        sleep(ELECTION_TIMEOUT + Duration::from_millis(pause));
     }
 }
 

@@ -1,21 +1,27 @@
 //! The kvraft tester: a cluster of key/value servers on the simulated network, with the
 //! course's partition, crash and restart operations, clerks whose operations are counted and
 //! recorded, and the checks of section 5 of the course's reference.
+//!
+//! Threads, locks, sleeps and the clock are labsim's, and every random choice comes from the
+//! network's seeded RNG, so a test built inside a labsim simulation runs in virtual time
+//! (its history's times too) and replays from the simulation's seed.
 
 #![allow(dead_code)]
 
 pub mod generic;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kvraft::{Clerk, KvServer};
 use labrpc::{Network, Server};
+use labsim::sync::Mutex;
+use labsim::time::Instant;
 use linearizability::models::{KvInput, KvModel, KvOutput};
 use linearizability::{check_operations, visualize, Operation, Verdict};
-use parking_lot::Mutex;
 use raft::Persister;
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -36,7 +42,7 @@ pub struct Config {
     /// Per server, the names of its ends to every server.
     end_names: Mutex<Vec<Vec<String>>>,
     /// Clerk id → the names of its ends, by server.
-    clerk_ends: Mutex<HashMap<u64, Vec<String>>>,
+    clerk_ends: Mutex<BTreeMap<u64, Vec<String>>>,
     next_clerk: AtomicU64,
     max_raft_state: Option<usize>,
     /// Clerk operations made through the test's wrappers (the result line's ops column).
@@ -85,7 +91,7 @@ impl Config {
             servers: Mutex::new(vec![None; n]),
             persisters: Mutex::new((0..n).map(|_| Arc::new(Persister::new())).collect()),
             end_names: Mutex::new(vec![Vec::new(); n]),
-            clerk_ends: Mutex::new(HashMap::new()),
+            clerk_ends: Mutex::new(BTreeMap::new()),
             next_clerk: AtomicU64::new(0),
             max_raft_state,
             ops: AtomicU64::new(0),
@@ -385,6 +391,12 @@ impl Config {
     /// in the course, and says why. The verdict goes into the results line.
     pub fn check_linearizable(&self) {
         let history = self.history();
+        log::info!(
+            target: "tester",
+            "history: {} operations, fingerprint {:016x}",
+            history.len(),
+            history_fingerprint(&history)
+        );
         let result = check_operations(&KvModel, &history, Some(LINEARIZABILITY_TIMEOUT));
         if let Some(run) = self.current.lock().as_mut() {
             run.test.note_linearizability(result.describe());
@@ -461,6 +473,15 @@ impl Config {
             ops: Some(self.op_count() - run.ops),
         });
     }
+}
+
+/// A fingerprint of a history: its encoded bytes hashed with a fixed key. Logged before each
+/// check, so that two runs of one seed show in their logs that they recorded the same
+/// history (the replay test compares the logs).
+fn history_fingerprint(history: &[Operation<KvInput, KvOutput>]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    labcodec::encode(&history).hash(&mut hasher);
+    hasher.finish()
 }
 
 /// The speed test of 4A and 4B: 1000 sequential appends from one clerk on 3 servers must
