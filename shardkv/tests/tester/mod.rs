@@ -1,6 +1,13 @@
 //! The shardkv testers: the controller cluster and its tests' harness ([`ctrler`]), the
 //! replica groups and their tests' harness ([`groups`]), and what both share: fresh end
 //! names and the begin/end of a graded (sub-)test.
+//!
+//! Every test body runs inside `labsim::run`: on real threads and the real clock by default,
+//! as one deterministic simulation in virtual time under `LAB_SIM=1` (`make test-sim`), where
+//! the banner's seed replays the run exactly (`LAB_SIM=1 LAB_SEED=<seed>`). Threads, locks,
+//! sleeps and the clock are labsim's and every random choice comes from the network's seeded
+//! RNG, so the tests and their bounds are the same in both modes; in simulation the bounds
+//! (and the "for N seconds" client loops) are virtual time.
 
 #![allow(dead_code)]
 
