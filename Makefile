@@ -73,6 +73,7 @@ test-3d: ## Raft 3D: log compaction.
 test-sim: ## The Raft (3A-3D) and kvraft (4A-4B) suites in simulation: virtual time, LAB_SEED=<seed> replays a run exactly.
 	LAB_SIM=1 $(LAB_TEST) -p raft --test lab3 -- --test-threads=$(SIM_THREADS)
 	LAB_SIM=1 $(LAB_TEST) -p kvraft -- --test-threads=$(SIM_THREADS)
+	LAB_SIM=1 $(LAB_TEST) -p shardkv -- --test-threads=$(SIM_THREADS)
 
 # ---- the linearizability checker ----------------------------------------------------------
 

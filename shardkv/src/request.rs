@@ -3,17 +3,18 @@
 //! A clerk has one request outstanding at a time and numbers its requests 1, 2, 3..., so
 //! remembering the highest number applied per clerk is enough to recognize a retry.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 /// A clerk's random id and the number of one of its requests (kvraft's, shared).
 pub use kvraft::rpc::RequestId;
 
-/// Per clerk, the highest request number applied.
+/// Per clerk, the highest request number applied. A `BTreeMap` so that snapshots and
+/// migrated shards encode the same bytes on every replica and in every replay.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DuplicateTable {
-    last_seq: HashMap<u64, u64>,
+    last_seq: BTreeMap<u64, u64>,
 }
 
 impl DuplicateTable {

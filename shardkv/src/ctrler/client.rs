@@ -21,7 +21,7 @@ pub struct CtrlerClerk {
     servers: Vec<CtrlerClient>,
     /// Index of the server that last answered; tried first.
     leader: AtomicUsize,
-    /// Random id that tells this clerk's requests apart from every other clerk's.
+    /// Random id (seeded: labsim's) that tells this clerk's requests apart from every other clerk's.
     client: u64,
     /// Number of the last request sent.
     last_seq: AtomicU64,
@@ -36,7 +36,7 @@ impl CtrlerClerk {
         CtrlerClerk {
             servers: ends.into_iter().map(CtrlerClient::new).collect(),
             leader: AtomicUsize::new(0),
-            client: rand::random(),
+            client: labsim::rand::random(),
             last_seq: AtomicU64::new(0),
         }
     }
@@ -85,7 +85,7 @@ impl CtrlerClerk {
             if let Some(config) = self.one_round(&command, method)? {
                 return Ok(config);
             }
-            std::thread::sleep(ROUND_BACKOFF);
+            labsim::thread::sleep(ROUND_BACKOFF);
         }
     }
 

@@ -1,12 +1,11 @@
 //! The clerk: sends each request to the group that owns the key's shard, and asks the
 //! controller for the latest configuration whenever that group turns it away.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use labrpc::{ClientEnd, RpcError};
-use parking_lot::Mutex;
+use labsim::sync::Mutex;
 
 use super::rpc::{ClientArgs, ClientReply, Op, ShardKvClient};
 use super::MakeEnd;
@@ -25,16 +24,26 @@ const ROUND_BACKOFF: Duration = Duration::from_millis(100);
 pub struct Clerk {
     ctrler: CtrlerClerk,
     make_end: MakeEnd,
-    /// The configuration the clerk last heard of.
-    config: Mutex<Config>,
-    /// Clients of group servers, by server name, made on first use.
-    servers: Mutex<HashMap<String, ShardKvClient>>,
-    /// Per group, the index of the server that last answered.
-    leaders: Mutex<HashMap<Gid, usize>>,
-    /// Random id that tells this clerk's requests apart from every other clerk's.
+    /// Random id (seeded: labsim's) that tells this clerk's requests apart from every other
+    /// clerk's.
     client: u64,
+    /// Where requests go, and the request counter. Held for the whole of a request: a clerk
+    /// carries out one request at a time, so nobody waits for it except callers sharing a
+    /// clerk, who would have to take turns anyway. One lock per request also keeps a
+    /// simulation's scheduling points (each lock is one) few on this hot path.
+    state: Mutex<ClerkState>,
+}
+
+/// What a clerk remembers between requests.
+struct ClerkState {
+    /// The configuration the clerk last heard of.
+    config: Config,
+    /// Clients of group servers, by server name, made on first use.
+    servers: BTreeMap<String, ShardKvClient>,
+    /// Per group, the index of the server that last answered.
+    leaders: BTreeMap<Gid, usize>,
     /// Number of the last request sent.
-    last_seq: AtomicU64,
+    last_seq: u64,
 }
 
 impl Clerk {
@@ -44,11 +53,13 @@ impl Clerk {
         Clerk {
             ctrler: CtrlerClerk::new(ctrler_ends),
             make_end,
-            config: Mutex::new(Config::default()),
-            servers: Mutex::new(HashMap::new()),
-            leaders: Mutex::new(HashMap::new()),
-            client: rand::random(),
-            last_seq: AtomicU64::new(0),
+            client: labsim::rand::random(),
+            state: Mutex::new(ClerkState {
+                config: Config::default(),
+                servers: BTreeMap::new(),
+                leaders: BTreeMap::new(),
+                last_seq: 0,
+            }),
         }
     }
 
@@ -78,38 +89,45 @@ impl Clerk {
     /// Sends `op` to the owner of its key until one carries it out.
     // lab:solution 5A
     fn request(&self, op: Op) -> Result<String> {
-        let seq = self.last_seq.fetch_add(1, Ordering::Relaxed) + 1;
+        // Held across the calls below, as `state` says.
+        let mut state = self.state.lock();
+        state.last_seq += 1;
         let args = ClientArgs {
             id: RequestId {
                 client: self.client,
-                seq,
+                seq: state.last_seq,
             },
             op,
         };
         let shard = key_to_shard(args.op.key());
-        if self.config.lock().num == 0 {
-            *self.config.lock() = self.ctrler.query(None)?;
+        if state.config.num == 0 {
+            state.config = self.ctrler.query(None)?;
         }
         loop {
-            let config = self.config.lock().clone();
-            let gid = config.shards[shard];
-            if let Some(servers) = config.groups.get(&gid) {
-                if let Some(value) = self.try_group(gid, servers, &args)? {
+            let gid = state.config.shards[shard];
+            if let Some(servers) = state.config.groups.get(&gid).cloned() {
+                if let Some(value) = self.try_group(&mut state, gid, &servers, &args)? {
                     return Ok(value);
                 }
             }
-            std::thread::sleep(ROUND_BACKOFF);
-            *self.config.lock() = self.ctrler.query(None)?;
+            labsim::thread::sleep(ROUND_BACKOFF);
+            state.config = self.ctrler.query(None)?;
         }
     }
 
     /// Tries the group's servers, starting with the last one that answered. `Ok(None)` when
     /// none carried the request out (or the group turned it away).
-    fn try_group(&self, gid: Gid, servers: &[String], args: &ClientArgs) -> Result<Option<String>> {
-        let first = self.leaders.lock().get(&gid).copied().unwrap_or(0);
+    fn try_group(
+        &self,
+        state: &mut ClerkState,
+        gid: Gid,
+        servers: &[String],
+        args: &ClientArgs,
+    ) -> Result<Option<String>> {
+        let first = state.leaders.get(&gid).copied().unwrap_or(0);
         for offset in 0..servers.len() {
             let index = (first + offset) % servers.len();
-            let answer = match self.server(&servers[index]).request(args) {
+            let answer = match state.server(&self.make_end, &servers[index]).request(args) {
                 Ok(ClientReply { result: Ok(value) }) => Some(value),
                 Ok(ClientReply {
                     result: Err(Error::NoKey),
@@ -121,19 +139,19 @@ impl Clerk {
                 Ok(_) | Err(_) => None,
             };
             if let Some(value) = answer {
-                self.leaders.lock().insert(gid, index);
+                state.leaders.insert(gid, index);
                 return Ok(Some(value));
             }
         }
         Ok(None)
     }
+}
 
-    /// A client of the server named `name`, made on first use.
-    fn server(&self, name: &str) -> ShardKvClient {
+impl ClerkState {
+    /// A client of the server named `name`, made with `make_end` on first use.
+    fn server(&mut self, make_end: &MakeEnd, name: &str) -> &ShardKvClient {
         self.servers
-            .lock()
             .entry(name.to_string())
-            .or_insert_with(|| ShardKvClient::new((self.make_end)(name)))
-            .clone()
+            .or_insert_with(|| ShardKvClient::new(make_end(name)))
     }
 }

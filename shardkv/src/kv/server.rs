@@ -2,16 +2,16 @@
 //! that act only while this replica leads: the poller (fetches the next configuration) and
 //! the migrator (pulls shards and asks old owners to delete them).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use kvraft::rsm::Rsm;
 use labrpc::{ClientEnd, Service};
-use parking_lot::Mutex;
+use labsim::channel::{Receiver, RecvTimeoutError, Sender};
+use labsim::sync::Mutex;
+use labsim::thread::JoinHandle;
 use raft::Persister;
 
 use super::rpc::{
@@ -44,7 +44,7 @@ pub struct ShardKv {
     ctrler: CtrlerClerk,
     make_end: MakeEnd,
     /// Clients of other groups' servers, by server name, made on first use.
-    peers: Mutex<HashMap<String, ShardKvClient>>,
+    peers: Mutex<BTreeMap<String, ShardKvClient>>,
     /// The last term in which this replica, as leader, logged a no-op.
     noop_term: AtomicU64,
     /// Dropped by `kill`: the poller and migrator wait on it between rounds and stop.
@@ -68,14 +68,14 @@ impl ShardKv {
         let label = format!("{gid}-{me}");
         let state = GroupState::new(gid);
         let rsm = Rsm::start(label.clone(), peers, me, persister, max_raft_state, state);
-        let (stop_sender, stop_receiver) = crossbeam_channel::bounded(0);
+        let (stop_sender, stop_receiver) = labsim::channel::bounded(0);
         let server = Arc::new(ShardKv {
             gid,
             label,
             rsm,
             ctrler: CtrlerClerk::new(ctrler_ends),
             make_end,
-            peers: Mutex::new(HashMap::new()),
+            peers: Mutex::new(BTreeMap::new()),
             noop_term: AtomicU64::new(0),
             stop: Mutex::new(Some(stop_sender)),
             threads: Mutex::new(Vec::new()),
@@ -141,14 +141,11 @@ impl ShardKv {
     ) {
         let server = Arc::clone(self);
         let stop = stop.clone();
-        let handle = std::thread::Builder::new()
-            .name(format!("{}-{name}", self.label))
-            .spawn(move || {
-                while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(interval) {
-                    round(&server);
-                }
-            })
-            .expect("spawn a shardkv thread");
+        let handle = labsim::thread::spawn(format!("{}-{name}", self.label), move || {
+            while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(interval) {
+                round(&server);
+            }
+        });
         self.threads.lock().push(handle);
     }
 
@@ -192,12 +189,14 @@ impl ShardKv {
                 state.deletions_needed(),
             )
         });
-        std::thread::scope(|scope| {
+        labsim::thread::scope(|scope| {
             for transfer in &pulls {
-                scope.spawn(move || self.pull(num, transfer));
+                let name = format!("{}-pull-{}", self.label, transfer.gid);
+                scope.spawn(name, move || self.pull(num, transfer));
             }
             for transfer in &deletions {
-                scope.spawn(move || self.request_deletion(num, transfer));
+                let name = format!("{}-delete-{}", self.label, transfer.gid);
+                scope.spawn(name, move || self.request_deletion(num, transfer));
             }
         });
     }

@@ -4,7 +4,7 @@
 //! The duplicate table travels with the shard: a write applied by the old owner whose reply
 //! was lost must be recognized as a retry when the clerk sends it to the new owner.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -32,8 +32,8 @@ pub enum ShardStatus {
 /// What moves between groups: the key/value pairs and the duplicate table of one shard.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShardData {
-    /// The shard's keys and values.
-    pub values: HashMap<String, String>,
+    /// The shard's keys and values (ordered, so that the encoding is deterministic).
+    pub values: BTreeMap<String, String>,
     /// Per clerk, the highest write applied to this shard.
     pub duplicates: DuplicateTable,
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use labrpc::{ClientEnd, Network, Server};
-use parking_lot::Mutex;
+use labsim::sync::Mutex;
 use raft::Persister;
 use rand::seq::SliceRandom;
 use shardkv::ctrler::{CtrlerClerk, CtrlerServer};
@@ -179,10 +179,11 @@ impl CtrlerTester {
 }
 
 impl Drop for CtrlerTester {
+    /// Kills the servers, then closes the network (the order `groups::Tester`'s drop
+    /// explains).
     fn drop(&mut self) {
-        // Close the network first so that threads blocked in calls end, then kill servers.
-        self.network.cleanup();
         self.ctrlers.kill_all();
+        self.network.cleanup();
     }
 }
 

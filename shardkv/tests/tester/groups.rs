@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use labrpc::{Network, Server};
+use labsim::sync::Mutex;
+use labsim::time::Instant;
 use linearizability::models::{KvInput, KvModel, KvOutput};
 use linearizability::{check_operations, visualize, Operation, Verdict};
-use parking_lot::Mutex;
 use raft::Persister;
 use shardkv::ctrler::CtrlerClerk;
 use shardkv::{Clerk, Config, Gid, MakeEnd, ShardKv};
@@ -32,6 +33,10 @@ const FIRST_GID: Gid = 100;
 /// The course's time limit for one linearizability check; a check that takes longer is
 /// reported as unknown and the history is accepted, as in the course.
 pub const LINEARIZABILITY_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// If set, the path where [`Tester::check_linearizable`] writes the history it checks, one
+/// operation per line (the replay test compares two runs' histories this way).
+pub const HISTORY_VAR: &str = "LAB_HISTORY";
 
 /// One replica group's servers and what the tester keeps for each.
 struct Group {
@@ -366,6 +371,7 @@ impl Tester {
     /// in the course, and says why. The verdict goes into the results line.
     pub fn check_linearizable(&self) {
         let history = self.history.lock().clone();
+        write_history(&history);
         let result = check_operations(&KvModel, &history, Some(LINEARIZABILITY_TIMEOUT));
         self.stage.note_linearizability(result.describe());
         match result.verdict {
@@ -394,9 +400,12 @@ impl Tester {
 }
 
 impl Drop for Tester {
+    /// Kills every server, then closes the network. Not the other way round: once the network
+    /// is closed every call fails at once, and a Raft leader that still has entries to send
+    /// then retries without pause, so in simulation virtual time stands still and the
+    /// network's shutdown grace period never ends. Killing first needs no closed network:
+    /// every call on an open one returns, and a killed server's handlers return at once.
     fn drop(&mut self) {
-        // Close the network first so that threads blocked in calls end, then kill servers.
-        self.network.cleanup();
         for group in &self.groups {
             let servers: Vec<_> = group
                 .lock()
@@ -409,7 +418,20 @@ impl Drop for Tester {
             }
         }
         self.ctrlers.kill_all();
+        self.network.cleanup();
     }
+}
+
+/// Writes `history` where [`HISTORY_VAR`] says, if it is set.
+fn write_history(history: &[Operation<KvInput, KvOutput>]) {
+    let Ok(path) = std::env::var(HISTORY_VAR) else {
+        return;
+    };
+    let text: String = history
+        .iter()
+        .map(|operation| format!("{operation:?}\n"))
+        .collect();
+    std::fs::write(&path, text).unwrap_or_else(|error| panic!("cannot write {path}: {error}"));
 }
 
 /// A random string of `length` letters and digits, from the network's seeded RNG (the

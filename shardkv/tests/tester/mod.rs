@@ -1,6 +1,13 @@
 //! The shardkv testers: the controller cluster and its tests' harness ([`ctrler`]), the
 //! replica groups and their tests' harness ([`groups`]), and what both share: fresh end
 //! names and the begin/end of a graded (sub-)test.
+//!
+//! Every test body runs inside `labsim::run`: on real threads and the real clock by default,
+//! as one deterministic simulation in virtual time under `LAB_SIM=1` (`make test-sim`), where
+//! the banner's seed replays the run exactly (`LAB_SIM=1 LAB_SEED=<seed>`). Threads, locks,
+//! sleeps and the clock are labsim's and every random choice comes from the network's seeded
+//! RNG, so the tests and their bounds are the same in both modes; in simulation the bounds
+//! (and the "for N seconds" client loops) are virtual time.
 
 #![allow(dead_code)]
 
@@ -11,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use labrpc::{ClientEnd, Network};
-use parking_lot::Mutex;
+use labsim::sync::Mutex;
 use rand::Rng;
 
 /// The course's shard controller has 3 servers in every test.
