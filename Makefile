@@ -70,7 +70,8 @@ test-3c: ## Raft 3C: persistence.
 test-3d: ## Raft 3D: log compaction.
 	$(LAB_TEST) -p raft 3d -- --test-threads=$(RAFT_THREADS)
 
-test-sim: ## The Raft (3A-3D) and kvraft (4A-4B) suites in simulation: virtual time, LAB_SEED=<seed> replays a run exactly.
+test-sim: ## Every graded suite on labsim (kvsrv, Raft, kvraft, shardkv) in simulation: virtual time, LAB_SEED=<seed> replays a run exactly.
+	LAB_SIM=1 $(LAB_TEST) -p kvsrv --test lab2 -- --test-threads=$(SIM_THREADS)
 	LAB_SIM=1 $(LAB_TEST) -p raft --test lab3 -- --test-threads=$(SIM_THREADS)
 	LAB_SIM=1 $(LAB_TEST) -p kvraft -- --test-threads=$(SIM_THREADS)
 	LAB_SIM=1 $(LAB_TEST) -p shardkv -- --test-threads=$(SIM_THREADS)
