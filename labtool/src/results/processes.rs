@@ -10,6 +10,17 @@ use crate::table::{Align, Cell, Table};
 /// The labs whose results lines count no traffic.
 const PROCESS_LABS: [&str; 1] = ["mapreduce"];
 
+/// test-mr.sh's tests in the order it runs them; rows follow it, then any other test.
+const COURSE_ORDER: [&str; 7] = [
+    "wc test",
+    "indexer test",
+    "map parallelism test",
+    "reduce parallelism test",
+    "job count test",
+    "early exit test",
+    "crash test",
+];
+
 /// Under every such table: why the columns differ from the other labs'.
 const NOTE: &str = "no MIT staff figures for this part; RPCs between processes are not counted\n";
 
@@ -18,8 +29,11 @@ pub fn counts_no_traffic(lab: &str) -> bool {
     PROCESS_LABS.contains(&lab)
 }
 
-/// One part's heading, table and note, tests in order of first appearance.
+/// One part's heading, table and note: the course's tests in test-mr.sh's order, then the
+/// others in order of first appearance.
 pub fn render_group(group: &PartGroup, palette: Palette) -> String {
+    let mut rows: Vec<&TestRow> = group.rows.iter().collect();
+    rows.sort_by_key(|row| course_position(&row.latest.title));
     let mut table = Table::new(&[
         ("test", Align::Left),
         ("result", Align::Left),
@@ -27,12 +41,20 @@ pub fn render_group(group: &PartGroup, palette: Palette) -> String {
         ("s", Align::Right),
         ("workers", Align::Right),
     ]);
-    for row in &group.rows {
+    for row in &rows {
         table.push(test_cells(row));
     }
     table.push(total_cells(&group.rows));
     let heading = palette.paint(Some(Style::Bold), &format!("{} {}", group.lab, group.part));
     format!("{heading}\n{}{NOTE}", table.render(palette))
+}
+
+/// Where `title` comes in test-mr.sh; after every course test when it is not one.
+fn course_position(title: &str) -> usize {
+    COURSE_ORDER
+        .iter()
+        .position(|course| course.eq_ignore_ascii_case(title.trim()))
+        .unwrap_or(COURSE_ORDER.len())
 }
 
 /// One test's cells.
@@ -70,23 +92,26 @@ mod tests {
     use crate::results::staff::staff_figures;
     use crate::results::view::{group, render};
 
-    /// Lines as `mapreduce/tests/harness/graded.rs` writes them: two runs of the wc test, and
-    /// a crash test that failed.
-    const SAMPLE: &str = r#"{"lab":"mapreduce","part":"1","test":"wc_test","title":"wc test","seconds":9.1,"peers":3,"rpcs":0,"bytes":0,"seed":5840,"passed":true}
+    /// Lines as `mapreduce/tests/harness/graded.rs` writes them, in the order tests finished:
+    /// the worker kill test (not the course's), two runs of the wc test, and a crash test
+    /// that failed.
+    const SAMPLE: &str = r#"{"lab":"mapreduce","part":"1","test":"worker_kill_test","title":"worker kill test","seconds":30.2,"peers":3,"rpcs":0,"bytes":0,"seed":99,"passed":true}
 {"lab":"mapreduce","part":"1","test":"crash_test","title":"crash test","seconds":41.0,"peers":4,"rpcs":0,"bytes":0,"seed":5840,"passed":false}
+{"lab":"mapreduce","part":"1","test":"wc_test","title":"wc test","seconds":9.1,"peers":3,"rpcs":0,"bytes":0,"seed":5840,"passed":true}
 {"lab":"mapreduce","part":"1","test":"wc_test","title":"wc test","seconds":8.4,"peers":3,"rpcs":0,"bytes":0,"seed":5840,"passed":true}
 "#;
 
     #[test]
-    fn mapreduce_rows_show_no_traffic_columns() {
+    fn mapreduce_rows_in_course_order_without_traffic_columns() {
         let groups = group(&parse_results(SAMPLE).records);
         let text = render(&groups, &staff_figures(), Palette::plain());
         let expected = "\
 mapreduce 1
-test        result  runs     s  workers
-wc test     ok         2   8.4        3
-crash test  FAIL       1  41.0        4
-total       1/2 ok     3  49.4
+test              result  runs     s  workers
+wc test           ok         2   8.4        3
+crash test        FAIL       1  41.0        4
+worker kill test  ok         1  30.2        3
+total             2/3 ok     4  79.6
 no MIT staff figures for this part; RPCs between processes are not counted
 
 ";
