@@ -5,7 +5,8 @@
 //! - [`Run::begin`] prints the MIT-style banner (`Test (3A): initial election ... seed 12345`)
 //!   and starts a watchdog for the course's per-test limit, [`TEST_TIME_LIMIT`] (120 s): a test
 //!   still running then is failed with "test took longer than 120 seconds" and the process
-//!   exits, so a hung test cannot hang the suite.
+//!   exits, so a hung test cannot hang the suite. [`Run::begin_with_limit`] sets another limit
+//!   for a suite whose course bound is not per test (MapReduce's is per process).
 //! - **Simulation.** Clock, watchdog and logging are labsim's. Begun inside a labsim
 //!   simulation, a run's banner says `simulated, seed <seed>` with the simulation's seed
 //!   (the one that replays it); the limit, the elapsed seconds and the watchdog are virtual

@@ -3,20 +3,27 @@
 //!
 //! Each test compares the job's `sort mr-out* | grep .` with `mrsequential`'s output for the
 //! same app, or checks what the timing apps report, as test-mr.sh does. Every test has its
-//! own directory and socket, so `cargo test -p mapreduce` runs them in parallel.
+//! own directory and socket, so `cargo test -p mapreduce` runs them in parallel. Each one
+//! prints a banner and a result line and appends its line to the results file, as the other
+//! labs' tests do (`harness::graded` says what the line holds).
 
 mod harness;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use harness::graded::GradedTest;
 use harness::inputs::write_distinct_words;
 use harness::kill::WorkerPool;
-use harness::{
-    assert_same_output, banner, passed, wait_any, Job, Proc, CRASH_PROCESS_TIMEOUT, PROCESS_TIMEOUT,
-};
+use harness::{assert_same_output, wait_any, Job, Proc, CRASH_PROCESS_TIMEOUT, PROCESS_TIMEOUT};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+
+/// Workers of the crash test running side by side: the first one and one per restart loop.
+const CRASH_TEST_WORKERS: usize = 1 + CRASH_RESTART_LOOPS;
+
+/// The crash test's loops that restart workers, as test-mr.sh's three.
+const CRASH_RESTART_LOOPS: usize = 3;
 
 /// How long a crash-test restart loop pauses between workers, as test-mr.sh's `sleep 1`.
 const RESTART_PAUSE: Duration = Duration::from_secs(1);
@@ -46,8 +53,12 @@ fn lines_starting(output: &[String], prefix: &str) -> Vec<String> {
 
 #[test]
 fn wc_test() {
-    let started = Instant::now();
-    banner("wc test");
+    let run = GradedTest {
+        test: "wc_test",
+        title: "wc test",
+        workers: 3,
+    }
+    .begin();
     let job = Job::new();
     let expected = job.expected_output("wc");
     let mut coordinator = job.start_coordinator(PROCESS_TIMEOUT);
@@ -56,13 +67,17 @@ fn wc_test() {
     coordinator.wait_in_time();
     assert_same_output(&job.output(), &expected, "wc");
     wait_all(&mut workers);
-    passed("wc test", started);
+    run.pass();
 }
 
 #[test]
 fn indexer_test() {
-    let started = Instant::now();
-    banner("indexer test");
+    let run = GradedTest {
+        test: "indexer_test",
+        title: "indexer test",
+        workers: 2,
+    }
+    .begin();
     let job = Job::new();
     let expected = job.expected_output("indexer");
     let mut coordinator = job.start_coordinator(PROCESS_TIMEOUT);
@@ -71,13 +86,17 @@ fn indexer_test() {
     assert_same_output(&job.output(), &expected, "indexer");
     background.wait();
     coordinator.wait_in_time();
-    passed("indexer test", started);
+    run.pass();
 }
 
 #[test]
 fn map_parallelism_test() {
-    let started = Instant::now();
-    banner("map parallelism test");
+    let run = GradedTest {
+        test: "map_parallelism_test",
+        title: "map parallelism test",
+        workers: 2,
+    }
+    .begin();
     let job = Job::new();
     let mut coordinator = job.start_coordinator(PROCESS_TIMEOUT);
     let mut background = job.start_worker("mtiming", PROCESS_TIMEOUT);
@@ -96,13 +115,17 @@ fn map_parallelism_test() {
     );
     background.wait();
     coordinator.wait_in_time();
-    passed("map parallelism test", started);
+    run.pass();
 }
 
 #[test]
 fn reduce_parallelism_test() {
-    let started = Instant::now();
-    banner("reduce parallelism test");
+    let run = GradedTest {
+        test: "reduce_parallelism_test",
+        title: "reduce parallelism test",
+        workers: 2,
+    }
+    .begin();
     let job = Job::new();
     let mut coordinator = job.start_coordinator(PROCESS_TIMEOUT);
     let mut background = job.start_worker("rtiming", PROCESS_TIMEOUT);
@@ -116,7 +139,7 @@ fn reduce_parallelism_test() {
     assert!(overlapping >= 2, "too few parallel reduces: {output:?}");
     background.wait();
     coordinator.wait_in_time();
-    passed("reduce parallelism test", started);
+    run.pass();
 }
 
 /// Whether `line` is `"<one lower-case letter> <value>"` (test-mr.sh's `^[a-z] 2`).
@@ -131,8 +154,12 @@ fn is_letter_then(line: &str, value: &str) -> bool {
 
 #[test]
 fn job_count_test() {
-    let started = Instant::now();
-    banner("job count test");
+    let run = GradedTest {
+        test: "job_count_test",
+        title: "job count test",
+        workers: 4,
+    }
+    .begin();
     let job = Job::new();
     let mut coordinator = job.start_coordinator(PROCESS_TIMEOUT);
     // Two in the background and two in the foreground, as test-mr.sh starts them.
@@ -154,13 +181,17 @@ fn job_count_test() {
     first.wait();
     third.wait();
     coordinator.wait_in_time();
-    passed("job count test", started);
+    run.pass();
 }
 
 #[test]
 fn early_exit_test() {
-    let started = Instant::now();
-    banner("early exit test");
+    let run = GradedTest {
+        test: "early_exit_test",
+        title: "early exit test",
+        workers: 3,
+    }
+    .begin();
     let job = Job::new();
     let mut processes = vec![job.start_coordinator(PROCESS_TIMEOUT)];
     processes.extend(start_workers(&job, "early_exit", 3));
@@ -180,13 +211,17 @@ fn early_exit_test() {
         &job.expected_output("early_exit"),
         "early exit",
     );
-    passed("early exit test", started);
+    run.pass();
 }
 
 #[test]
 fn crash_test() {
-    let started = Instant::now();
-    banner("crash test");
+    let run = GradedTest {
+        test: "crash_test",
+        title: "crash test",
+        workers: CRASH_TEST_WORKERS,
+    }
+    .begin();
     let job = Job::new();
     let expected = job.expected_output("nocrash");
     let done_marker = job.job_file("mr-done");
@@ -203,7 +238,7 @@ fn crash_test() {
         });
         let mut first = job.start_worker("crash", CRASH_PROCESS_TIMEOUT);
         let job = &job;
-        let loops: Vec<_> = (0..3)
+        let loops: Vec<_> = (0..CRASH_RESTART_LOOPS)
             .map(|_| scope.spawn(move || restart_workers(job, stop)))
             .collect();
         for restart_loop in loops {
@@ -216,7 +251,7 @@ fn crash_test() {
         );
     });
     assert_same_output(&job.output(), &expected, "crash");
-    passed("crash test", started);
+    run.pass();
 }
 
 /// Waits for the coordinator to exit (or the test to stop); true if it ran past its deadline.
@@ -277,9 +312,13 @@ const WRITER_KILL_PAUSE: Duration = Duration::from_millis(200);
 /// after the kill, overwrites the torn file with a whole one. Until then it is in view.
 #[test]
 fn worker_kill_test() {
-    let started = Instant::now();
-    banner("worker kill test");
     let seed = labrpc::seed_from_env().unwrap_or_else(|error| panic!("{error}"));
+    let run = GradedTest {
+        test: "worker_kill_test",
+        title: "worker kill test",
+        workers: KILL_TEST_WORKERS,
+    }
+    .begin_with_seed(seed);
     let mut rng = StdRng::seed_from_u64(seed);
     let job = Job::with_inputs(|directory| {
         write_distinct_words(
@@ -318,7 +357,7 @@ fn worker_kill_test() {
     );
     // Was every output file in view after a kill already whole?
     workers.check_outputs_seen();
-    passed("worker kill test", started);
+    run.pass();
 }
 
 /// A duration drawn uniformly below `limit`.

@@ -1,5 +1,6 @@
 //! `lab results`: the results file as a table per lab and part, beside the MIT staff figures.
 
+pub mod processes;
 pub mod record;
 pub mod staff;
 pub mod view;

@@ -17,7 +17,7 @@ pub const RESULTS_FILE_NAME: &str = "lab-results.jsonl";
 /// One graded test run.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Record {
-    /// The lab crate (`raft`, `kvraft`, `shardkv`).
+    /// The lab crate (`mapreduce`, `kvsrv`, `raft`, `kvraft`, `shardkv`).
     pub lab: String,
     /// The part (`3A`).
     pub part: String,

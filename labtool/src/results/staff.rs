@@ -1,7 +1,7 @@
 //! The MIT staff solution's figures (Spring 2024 lab pages), compiled in from
 //! `labtool/data/staff-2024.tsv`, a copy of `shared/reference/mit-labs.md` sections 8.1 (Raft)
-//! and 8.5 (kvraft). kvsrv (lab 2) and shardkv have none. A result is matched to a figure by
-//! part and title.
+//! and 8.5 (kvraft). MapReduce (lab 1), kvsrv (lab 2) and shardkv have none. A result is
+//! matched to a figure by part and title.
 
 /// The compiled-in table.
 const STAFF_TABLE: &str = include_str!("../../data/staff-2024.tsv");

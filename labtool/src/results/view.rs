@@ -1,6 +1,8 @@
 //! The results table: per lab and part, each test's latest run beside the staff figures with
-//! the ratio, and a total row per part.
+//! the ratio, and a total row per part. MapReduce's parts, which count no traffic, have a
+//! table of their own ([`super::processes`]).
 
+use super::processes;
 use super::record::Record;
 use super::staff::{find_staff, StaffFigure};
 use crate::color::{Palette, Style};
@@ -82,6 +84,9 @@ pub fn render(groups: &[PartGroup], figures: &[StaffFigure], palette: Palette) -
 
 /// One part's heading, table and note.
 fn render_group(group: &PartGroup, figures: &[StaffFigure], palette: Palette) -> String {
+    if processes::counts_no_traffic(&group.lab) {
+        return processes::render_group(group, palette);
+    }
     let mut rows: Vec<(&TestRow, Option<(usize, &StaffFigure)>)> = group
         .rows
         .iter()
@@ -166,14 +171,9 @@ fn columns(count_name: &str) -> Vec<(&str, Align)> {
 /// One test's cells.
 fn test_cells(row: &TestRow, staff: Option<&StaffFigure>) -> Vec<Cell> {
     let record = &row.latest;
-    let result = if record.passed {
-        Cell::styled("ok", Style::Green)
-    } else {
-        Cell::styled("FAIL", Style::Red)
-    };
     let mut cells = vec![
         Cell::plain(record.title.clone()),
-        result,
+        result_cell(record),
         Cell::plain(row.runs.to_string()),
     ];
     cells.extend(compare_seconds(
@@ -185,6 +185,15 @@ fn test_cells(row: &TestRow, staff: Option<&StaffFigure>) -> Vec<Cell> {
     cells.push(Cell::plain(count(record.commits.or(record.ops))));
     cells.push(Cell::plain(count(staff.and_then(|f| f.commits.or(f.ops)))));
     cells
+}
+
+/// `ok` in green or `FAIL` in red.
+pub fn result_cell(record: &Record) -> Cell {
+    if record.passed {
+        Cell::styled("ok", Style::Green)
+    } else {
+        Cell::styled("FAIL", Style::Red)
+    }
 }
 
 /// The total row: our sums over every test, staff sums and ratios over the matched tests.

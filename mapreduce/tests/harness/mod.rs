@@ -10,6 +10,7 @@
 //!
 //! # Layout
 //!
+//! - [`graded`] gives each test its banner and result line, and its line in the results file.
 //! - [`inputs`] writes inputs of distinct words, whose wc output is as large as they are.
 //! - [`kill`] kills workers from outside and notes the output in view after each kill.
 
@@ -22,6 +23,9 @@ use std::time::{Duration, Instant};
 
 use mapreduce::corpus::write_corpus;
 
+use graded::corpus_seed;
+
+pub mod graded;
 pub mod inputs;
 pub mod kill;
 
@@ -42,27 +46,6 @@ const INPUT_FILES: usize = 8;
 
 /// Bytes per input file: small, so a test spends its time on the protocol, not on words.
 const INPUT_BYTES: usize = 40_000;
-
-/// The seed for the corpus: `LAB_SEED` when set, so a failing run can be repeated.
-fn corpus_seed() -> u64 {
-    std::env::var("LAB_SEED")
-        .ok()
-        .and_then(|seed| seed.parse().ok())
-        .unwrap_or(5840)
-}
-
-/// Prints test-mr.sh's start line.
-pub fn banner(test: &str) {
-    println!("*** Starting {test}.");
-}
-
-/// Prints test-mr.sh's pass line.
-pub fn passed(test: &str, started: Instant) {
-    println!(
-        "--- {test}: PASS ({:.1} s)",
-        started.elapsed().as_secs_f64()
-    );
-}
 
 /// One job's directory, inputs and socket.
 pub struct Job {
