@@ -31,11 +31,6 @@ impl Ctrlers {
         ctrlers
     }
 
-    /// The labrpc name of server `i`.
-    pub fn name(&self, i: usize) -> &str {
-        self.replicas.cluster.name(i)
-    }
-
     /// Starts server `i`, which is down, from its saved state with fresh ends, and connects
     /// it.
     pub fn restart(&self, i: usize) {

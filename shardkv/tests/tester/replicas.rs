@@ -42,7 +42,9 @@ impl Replica for ShardKv {
 /// Servers on the network ([`Cluster`]) and what each has persisted, kept across crashes
 /// (the course's `saved`).
 pub struct Replicas<R> {
+    /// The servers' wiring: names, links, crash's cut, restart's fresh ends.
     pub cluster: Cluster<Arc<R>>,
+    /// Per server, the persister its next incarnation starts from a copy of.
     persisters: Mutex<Vec<Arc<Persister>>>,
 }
 
