@@ -24,7 +24,7 @@ fn basic_5a() {
         let tester = CtrlerTester::new("basic_5a");
         let clerk = tester.make_clerk();
 
-        tester.stage.begin("Basic leave/join");
+        tester.stages.begin("Basic leave/join");
         let mut history = vec![clerk.query(None)];
         clerk.check(&[]);
         clerk.join(groups([(1, vec!["x", "y", "z"])]));
@@ -49,20 +49,19 @@ fn basic_5a() {
         history.push(clerk.query(None));
         clerk.leave(&[2]);
         history.push(clerk.query(None));
-        tester.stage.end();
+        tester.stages.end();
 
-        tester.stage.begin("Historical queries");
+        tester.stages.begin("Historical queries");
         for i in 0..CTRLERS {
-            tester.ctrlers.shutdown_server(i);
+            tester.ctrlers.crash(i);
             for config in &history {
                 check_same_config(&clerk.query(Some(config.num)), config);
             }
-            tester.ctrlers.start_server(i);
-            tester.ctrlers.connect_all();
+            tester.ctrlers.restart(i);
         }
-        tester.stage.end();
+        tester.stages.end();
 
-        tester.stage.begin("Move");
+        tester.stages.begin("Move");
         clerk.join(groups([(503, vec!["3a", "3b", "3c"])]));
         clerk.join(groups([(504, vec!["4a", "4b", "4c"])]));
         let target = |shard: usize| if shard < NSHARDS / 2 { 503 } else { 504 };
@@ -84,9 +83,9 @@ fn basic_5a() {
         }
         clerk.leave(&[503]);
         clerk.leave(&[504]);
-        tester.stage.end();
+        tester.stages.end();
 
-        tester.stage.begin("Concurrent leave/join");
+        tester.stages.begin("Concurrent leave/join");
         let gids: Vec<Gid> = (0..PARALLEL as Gid).map(|i| i * 10 + 100).collect();
         thread::scope(|scope| {
             for &gid in &gids {
@@ -99,9 +98,9 @@ fn basic_5a() {
             }
         });
         clerk.check(&gids);
-        tester.stage.end();
+        tester.stages.end();
 
-        tester.stage.begin("Minimal transfers after joins");
+        tester.stages.begin("Minimal transfers after joins");
         let before = clerk.query(None);
         for i in 0..5 {
             let gid = PARALLEL as Gid + 1 + i;
@@ -115,9 +114,9 @@ fn basic_5a() {
             &joined,
             "non-minimal transfer after Join()s",
         );
-        tester.stage.end();
+        tester.stages.end();
 
-        tester.stage.begin("Minimal transfers after leaves");
+        tester.stages.begin("Minimal transfers after leaves");
         for i in 0..5 {
             clerk.leave(&[PARALLEL as Gid + 1 + i]);
         }
@@ -128,7 +127,7 @@ fn basic_5a() {
             &left,
             "non-minimal transfer after Leave()s",
         );
-        tester.stage.end();
+        tester.stages.end();
     });
 }
 
@@ -139,7 +138,7 @@ fn minimal_again_5a() {
     labsim::run(|| {
         let tester = CtrlerTester::new("minimal_again_5a");
         let clerk = tester.make_clerk();
-        tester.stage.begin("Minimal transfers again");
+        tester.stages.begin("Minimal transfers again");
         clerk.join(groups([(1, vec!["x", "y", "z"])]));
         clerk.join(groups([(2, vec!["a", "b", "c"])]));
         let before = clerk.query(None);
@@ -149,7 +148,7 @@ fn minimal_again_5a() {
         clerk.leave(&[1]);
         let left = clerk.query(None);
         check_moved_only_from_or_to(&after, &left, 1);
-        tester.stage.end();
+        tester.stages.end();
     });
 }
 
@@ -159,7 +158,7 @@ fn multi_5a() {
         let tester = CtrlerTester::new("multi_5a");
         let clerk = tester.make_clerk();
 
-        tester.stage.begin("Multi-group join/leave");
+        tester.stages.begin("Multi-group join/leave");
         clerk.check(&[]);
         clerk.join(groups([(1, vec!["x", "y", "z"]), (2, vec!["a", "b", "c"])]));
         clerk.check(&[1, 2]);
@@ -189,9 +188,9 @@ fn multi_5a() {
             "wrong servers for gid 2"
         );
         clerk.leave(&[2]);
-        tester.stage.end();
+        tester.stages.end();
 
-        tester.stage.begin("Concurrent multi leave/join");
+        tester.stages.begin("Concurrent multi leave/join");
         let gids: Vec<Gid> = (0..PARALLEL as Gid).map(|i| i + 1000).collect();
         thread::scope(|scope| {
             for &gid in &gids {
@@ -209,9 +208,9 @@ fn multi_5a() {
             }
         });
         clerk.check(&gids);
-        tester.stage.end();
+        tester.stages.end();
 
-        tester.stage.begin("Minimal transfers after multijoins");
+        tester.stages.begin("Minimal transfers after multijoins");
         let before = clerk.query(None);
         let newcomers: Vec<Gid> = (0..5).map(|i| PARALLEL as Gid + 1 + i).collect();
         let joining = newcomers
@@ -226,9 +225,9 @@ fn multi_5a() {
             &joined,
             "non-minimal transfer after Join()s",
         );
-        tester.stage.end();
+        tester.stages.end();
 
-        tester.stage.begin("Minimal transfers after multileaves");
+        tester.stages.begin("Minimal transfers after multileaves");
         clerk.leave(&newcomers);
         let left = clerk.query(None);
         check_no_transfer_between(
@@ -237,9 +236,9 @@ fn multi_5a() {
             &left,
             "non-minimal transfer after Leave()s",
         );
-        tester.stage.end();
+        tester.stages.end();
 
-        tester.stage.begin("Check Same config on servers");
+        tester.stages.begin("Check Same config on servers");
         let leader = tester
             .ctrlers
             .leaders()
@@ -247,7 +246,7 @@ fn multi_5a() {
             .copied()
             .expect("Leader not found");
         let claimed = clerk.query(None);
-        tester.ctrlers.shutdown_server(leader);
+        tester.ctrlers.crash(leader);
         // The course's loop never re-reads its condition; this one looks again each time.
         let mut new_leader = None;
         for _ in 0..LEADER_CHECKS {
@@ -262,7 +261,7 @@ fn multi_5a() {
             "Leader not found after the old leader's crash"
         );
         check_same_config(&clerk.query(None), &claimed);
-        tester.stage.end();
+        tester.stages.end();
     });
 }
 

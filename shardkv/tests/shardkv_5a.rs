@@ -40,7 +40,7 @@ fn count_completions(
 ) -> usize {
     let mut done = 0;
     while let Ok((key, value)) = gets.recv_timeout(COMPLETION_WAIT) {
-        tester.stage.count_op();
+        tester.stages.count_op();
         let expected = &values[key.parse::<usize>().expect("numeric key")];
         if value.is_empty() && !expected.is_empty() {
             panic!("Get({key}) returned \"\": a group served a key it does not own");
@@ -75,7 +75,7 @@ fn static_shards_5a() {
     labsim::run(|| {
         let tester = Tester::new("5A", "static_shards_5a", false, None);
         let clerk = tester.make_clerk();
-        tester.stage.begin("static shards");
+        tester.stages.begin("static shards");
         tester.join(0);
         tester.join(1);
         let (keys, values) = put_keys(&tester, &clerk, 20);
@@ -84,7 +84,7 @@ fn static_shards_5a() {
         }
 
         // Is the data really sharded? Shut down one group: some Gets must not succeed.
-        tester.shutdown_group(1);
+        tester.crash_group(1);
         tester.check_logs(); // forbid snapshots
         let gets = spawn_gets(&keys, || tester.make_clerk());
         let done = count_completions(&tester, &gets, &values);
@@ -95,11 +95,11 @@ fn static_shards_5a() {
         );
 
         // Bring the crashed group back to life.
-        tester.start_group(1);
+        tester.restart_group(1);
         for (key, value) in keys.iter().zip(&values) {
             tester.check(&clerk, key, value);
         }
-        tester.stage.end();
+        tester.stages.end();
     });
 }
 
@@ -110,7 +110,7 @@ fn rejection_5a() {
     labsim::run(|| {
         let tester = Tester::new("5A", "rejection_5a", false, None);
         let clerk = tester.make_clerk();
-        tester.stage.begin("rejection");
+        tester.stages.begin("rejection");
         tester.join(0);
         tester.join(1);
         let (keys, values) = put_keys(&tester, &clerk, 20);
@@ -128,6 +128,6 @@ fn rejection_5a() {
         let gets = spawn_gets(&keys, || tester.make_clerk_of(&liar));
         let done = count_completions(&tester, &gets, &values);
         assert_eq!(done, KEYS / 2, "expected 5 completions; got {done}");
-        tester.stage.end();
+        tester.stages.end();
     });
 }

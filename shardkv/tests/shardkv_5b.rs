@@ -112,7 +112,7 @@ fn join_leave_5b() {
     labsim::run(|| {
         let tester = Tester::new("5B", "join_leave_5b", false, None);
         let clerk = tester.make_clerk();
-        tester.stage.begin("join then leave");
+        tester.stages.begin("join then leave");
         tester.join(0);
         let (keys, mut values) = put_keys(&tester, &clerk, 10, 5);
         check_all(&tester, &clerk, &keys, &values);
@@ -145,9 +145,9 @@ fn join_leave_5b() {
             "migration moved shards that did not change owner"
         );
 
-        tester.shutdown_group(0);
+        tester.crash_group(0);
         check_all(&tester, &clerk, &keys, &values);
-        tester.stage.end();
+        tester.stages.end();
     });
 }
 
@@ -156,7 +156,7 @@ fn snapshot_5b() {
     labsim::run(|| {
         let tester = Tester::new("5B", "snapshot_5b", false, Some(1000));
         let clerk = tester.make_clerk();
-        tester.stage.begin("snapshots, join, and leave");
+        tester.stages.begin("snapshots, join, and leave");
         tester.join(0);
         let (keys, mut values) = put_keys(&tester, &clerk, 30, 20);
         check_all(&tester, &clerk, &keys, &values);
@@ -172,13 +172,13 @@ fn snapshot_5b() {
         thread::sleep(TRANSFER_WAIT);
         tester.check_logs();
         for gi in 0..3 {
-            tester.shutdown_group(gi);
+            tester.crash_group(gi);
         }
         for gi in 0..3 {
-            tester.start_group(gi);
+            tester.restart_group(gi);
         }
         check_all(&tester, &clerk, &keys, &values);
-        tester.stage.end();
+        tester.stages.end();
     });
 }
 
@@ -187,13 +187,13 @@ fn miss_change_5b() {
     labsim::run(|| {
         let tester = Tester::new("5B", "miss_change_5b", false, Some(1000));
         let clerk = tester.make_clerk();
-        tester.stage.begin("servers miss configuration changes");
+        tester.stages.begin("servers miss configuration changes");
         tester.join(0);
         let (keys, mut values) = put_keys(&tester, &clerk, 10, 20);
         check_all(&tester, &clerk, &keys, &values);
         tester.join(1);
         for gi in 0..3 {
-            tester.shutdown_server(gi, 0);
+            tester.crash(gi, 0);
         }
         tester.join(2);
         tester.leave(1);
@@ -202,21 +202,21 @@ fn miss_change_5b() {
         tester.join(1);
         check_and_append(&tester, &clerk, &keys, &mut values, 20);
         for gi in 0..3 {
-            tester.start_server(gi, 0);
+            tester.restart(gi, 0);
         }
         check_and_append(&tester, &clerk, &keys, &mut values, 20);
         thread::sleep(2 * TRANSFER_WAIT);
         for gi in 0..3 {
-            tester.shutdown_server(gi, 1);
+            tester.crash(gi, 1);
         }
         tester.join(0);
         tester.leave(2);
         check_and_append(&tester, &clerk, &keys, &mut values, 20);
         for gi in 0..3 {
-            tester.start_server(gi, 1);
+            tester.restart(gi, 1);
         }
         check_all(&tester, &clerk, &keys, &values);
-        tester.stage.end();
+        tester.stages.end();
     });
 }
 
@@ -226,7 +226,7 @@ fn concurrent1_5b() {
         let tester = Tester::new("5B", "concurrent1_5b", false, Some(100));
         let clerk = tester.make_clerk();
         tester
-            .stage
+            .stages
             .begin("concurrent puts and configuration changes");
         tester.join(0);
         let (keys, values) = put_keys(&tester, &clerk, 10, 5);
@@ -237,15 +237,15 @@ fn concurrent1_5b() {
             tester.join(2);
             thread::sleep(Duration::from_millis(500));
             tester.leave(0);
-            tester.shutdown_group(0);
+            tester.crash_group(0);
             thread::sleep(Duration::from_millis(100));
-            tester.shutdown_group(1);
+            tester.crash_group(1);
             thread::sleep(Duration::from_millis(100));
-            tester.shutdown_group(2);
+            tester.crash_group(2);
             tester.leave(2);
             thread::sleep(Duration::from_millis(100));
             for gi in 0..3 {
-                tester.start_group(gi);
+                tester.restart_group(gi);
             }
             thread::sleep(Duration::from_millis(100));
             tester.join(0);
@@ -256,7 +256,7 @@ fn concurrent1_5b() {
         });
         check_all(&tester, &clerk, &keys, &values);
         tester.check_linearizable();
-        tester.stage.end();
+        tester.stages.end();
     });
 }
 
@@ -267,7 +267,7 @@ fn concurrent2_5b() {
         let tester = Tester::new("5B", "concurrent2_5b", false, None);
         let clerk = tester.make_clerk();
         tester
-            .stage
+            .stages
             .begin("more concurrent puts and configuration changes");
         tester.join(1);
         tester.join(0);
@@ -286,16 +286,16 @@ fn concurrent2_5b() {
             tester.leave(0);
             tester.leave(2);
             thread::sleep(cycle);
-            tester.shutdown_group(1);
-            tester.shutdown_group(2);
+            tester.crash_group(1);
+            tester.crash_group(2);
             thread::sleep(Duration::from_secs(1));
-            tester.start_group(1);
-            tester.start_group(2);
+            tester.restart_group(1);
+            tester.restart_group(2);
             thread::sleep(Duration::from_secs(2));
         });
         check_all(&tester, &clerk, &keys, &values);
         tester.check_linearizable();
-        tester.stage.end();
+        tester.stages.end();
     });
 }
 
@@ -307,7 +307,7 @@ fn concurrent3_5b() {
         let tester = Tester::new("5B", "concurrent3_5b", false, Some(300));
         let clerk = tester.make_clerk();
         tester
-            .stage
+            .stages
             .begin("concurrent configuration change and restart");
         tester.join(0);
         let (keys, values) = put_keys(&tester, &clerk, 10, 1);
@@ -318,10 +318,10 @@ fn concurrent3_5b() {
                 tester.join(1);
                 thread::sleep(random_pause(&tester, MAX_PAUSE));
                 for gi in 0..3 {
-                    tester.shutdown_group(gi);
+                    tester.crash_group(gi);
                 }
                 for gi in 0..3 {
-                    tester.start_group(gi);
+                    tester.restart_group(gi);
                 }
                 thread::sleep(random_pause(&tester, MAX_PAUSE));
                 tester.leave(1);
@@ -332,7 +332,7 @@ fn concurrent3_5b() {
         });
         check_all(&tester, &clerk, &keys, &values);
         tester.check_linearizable();
-        tester.stage.end();
+        tester.stages.end();
     });
 }
 
@@ -341,7 +341,7 @@ fn unreliable1_5b() {
     labsim::run(|| {
         let tester = Tester::new("5B", "unreliable1_5b", true, Some(100));
         let clerk = tester.make_clerk();
-        tester.stage.begin("unreliable 1");
+        tester.stages.begin("unreliable 1");
         tester.join(0);
         let (keys, mut values) = put_keys(&tester, &clerk, 10, 5);
         tester.join(1);
@@ -361,7 +361,7 @@ fn unreliable1_5b() {
             tester.check(&clerk, &keys[i], &values[i]);
         }
         tester.check_linearizable();
-        tester.stage.end();
+        tester.stages.end();
     });
 }
 
@@ -388,7 +388,7 @@ fn unreliable2_5b() {
     labsim::run(|| {
         let tester = Tester::new("5B", "unreliable2_5b", true, Some(100));
         let clerk = tester.make_clerk();
-        tester.stage.begin("unreliable 2");
+        tester.stages.begin("unreliable 2");
         tester.join(0);
         let (keys, values) = put_keys(&tester, &clerk, 10, 5);
         let values = with_appenders(&tester, &keys, values, 5, Duration::ZERO, || {
@@ -397,7 +397,7 @@ fn unreliable2_5b() {
         });
         check_all(&tester, &clerk, &keys, &values);
         tester.check_linearizable();
-        tester.stage.end();
+        tester.stages.end();
     });
 }
 
@@ -408,7 +408,7 @@ fn unreliable3_5b() {
     labsim::run(|| {
         let tester = Tester::new("5B", "unreliable3_5b", true, Some(100));
         let clerk = tester.make_clerk();
-        tester.stage.begin("unreliable 3");
+        tester.stages.begin("unreliable 3");
         tester.join(0);
         let (keys, _) = put_keys(&tester, &clerk, 10, 5);
         let done = AtomicBool::new(false);
@@ -441,7 +441,7 @@ fn unreliable3_5b() {
             tester.network.set_reliable(true);
         });
         tester.check_linearizable();
-        tester.stage.end();
+        tester.stages.end();
     });
 }
 
@@ -455,7 +455,7 @@ fn challenge1_delete_5b() {
         const PAUSE: Duration = Duration::from_secs(3);
         let tester = Tester::new("5B", "challenge1_delete_5b", false, Some(1));
         let clerk = tester.make_clerk();
-        tester.stage.begin("shard deletion (challenge 1)");
+        tester.stages.begin("shard deletion (challenge 1)");
         tester.join(0);
         let (keys, values) = put_keys(&tester, &clerk, KEYS, VALUE_LENGTH);
         let check_first_three = || check_all(&tester, &clerk, &keys[..3], &values[..3]);
@@ -487,7 +487,7 @@ fn challenge1_delete_5b() {
             "snapshot + persisted Raft state are too big: {total} > {bound}"
         );
         check_all(&tester, &clerk, &keys, &values);
-        tester.stage.end();
+        tester.stages.end();
     });
 }
 
@@ -498,7 +498,7 @@ fn challenge2_unaffected_5b() {
     labsim::run(|| {
         let tester = Tester::new("5B", "challenge2_unaffected_5b", true, Some(100));
         let clerk = tester.make_clerk();
-        tester.stage.begin("unaffected shard access (challenge 2)");
+        tester.stages.begin("unaffected shard access (challenge 2)");
         tester.join(0);
         let keys: Vec<String> = (0..10).map(|i| i.to_string()).collect();
         let mut values = vec!["100".to_string(); keys.len()];
@@ -520,7 +520,7 @@ fn challenge2_unaffected_5b() {
             }
         }
         // Group 101 never gets the chance to fetch group 100's shards.
-        tester.shutdown_group(0);
+        tester.crash_group(0);
         tester.leave(0);
         thread::sleep(Duration::from_secs(1));
         for (key, value) in keys.iter().zip(&values) {
@@ -530,7 +530,7 @@ fn challenge2_unaffected_5b() {
                 tester.check(&clerk, key, &format!("{value}-1"));
             }
         }
-        tester.stage.end();
+        tester.stages.end();
     });
 }
 
@@ -542,7 +542,7 @@ fn challenge2_partial_5b() {
         let tester = Tester::new("5B", "challenge2_partial_5b", true, Some(100));
         let clerk = tester.make_clerk();
         tester
-            .stage
+            .stages
             .begin("partial migration shard access (challenge 2)");
         tester.joinm(&[0, 1, 2]);
         thread::sleep(Duration::from_secs(1));
@@ -555,7 +555,7 @@ fn challenge2_partial_5b() {
             .map(|s| config.shards[s] == tester.gid(2))
             .collect();
         // Group 101 can get 102's old shards, but never 100's.
-        tester.shutdown_group(0);
+        tester.crash_group(0);
         tester.leavem(&[0, 2]);
         thread::sleep(Duration::from_secs(1));
         for key in &keys {
@@ -565,6 +565,6 @@ fn challenge2_partial_5b() {
                 tester.check(&clerk, key, "100-2");
             }
         }
-        tester.stage.end();
+        tester.stages.end();
     });
 }

@@ -4,133 +4,75 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use labrpc::{ClientEnd, Network, Server};
-use labsim::sync::Mutex;
-use raft::Persister;
+use labrpc::{ClientEnd, Network};
+use labtest::{EndSet, Stages};
 use rand::seq::SliceRandom;
 use shardkv::ctrler::{CtrlerClerk, CtrlerServer};
 use shardkv::{Config, Gid};
 
-use super::{make_end, Stage, CTRLERS};
+use super::replicas::Replicas;
+use super::{stages, CTRLERS};
 
 /// The controller servers `<prefix>-0`, `<prefix>-1`...: crash, restart, connectivity.
 pub struct Ctrlers {
-    network: Arc<Network>,
-    prefix: String,
-    servers: Mutex<Vec<Option<Arc<CtrlerServer>>>>,
-    persisters: Mutex<Vec<Arc<Persister>>>,
-    /// Per server, the names of its current incarnation's ends to its peers.
-    end_names: Mutex<Vec<Vec<String>>>,
+    replicas: Replicas<CtrlerServer>,
 }
 
 impl Ctrlers {
     /// Starts `CTRLERS` connected controller servers named `<prefix>-<i>`.
     pub fn start(network: Arc<Network>, prefix: &str) -> Ctrlers {
+        let names = (0..CTRLERS).map(|i| format!("{prefix}-{i}")).collect();
         let ctrlers = Ctrlers {
-            network,
-            prefix: prefix.to_string(),
-            servers: Mutex::new(vec![None; CTRLERS]),
-            persisters: Mutex::new((0..CTRLERS).map(|_| Arc::new(Persister::new())).collect()),
-            end_names: Mutex::new(vec![Vec::new(); CTRLERS]),
+            replicas: Replicas::new(network, names),
         };
         for i in 0..CTRLERS {
-            ctrlers.start_server(i);
+            ctrlers.restart(i);
         }
-        ctrlers.connect_all();
         ctrlers
     }
 
-    /// The labrpc name of server `i`.
-    pub fn name(&self, i: usize) -> String {
-        format!("{}-{i}", self.prefix)
+    /// Starts server `i`, which is down, from its saved state with fresh ends, and connects
+    /// it.
+    pub fn restart(&self, i: usize) {
+        self.replicas.restart(i, |incarnation, persister| {
+            CtrlerServer::start(incarnation.peers, incarnation.member, persister)
+        });
     }
 
-    /// Starts (or restarts) server `i` from its saved state with fresh end names; its ends
-    /// stay disabled until it is connected.
-    pub fn start_server(&self, i: usize) {
-        let names: Vec<String> = (0..CTRLERS)
-            .map(|_| super::random_name(&self.network))
-            .collect();
-        let ends = names
-            .iter()
-            .enumerate()
-            .map(|(j, name)| {
-                let end = self
-                    .network
-                    .create_end(name.clone())
-                    .expect("fresh end name");
-                self.network
-                    .connect(name, &self.name(j))
-                    .expect("end exists");
-                end
-            })
-            .collect();
-        self.end_names.lock()[i] = names;
-        let persister = Arc::new(self.persisters.lock()[i].copy());
-        self.persisters.lock()[i] = Arc::clone(&persister);
-        let ctrler = CtrlerServer::start(ends, i, persister);
-        let mut server = Server::new();
-        for service in ctrler.services() {
-            server.add_service(service);
-        }
-        self.network.add_server(self.name(i), server);
-        self.servers.lock()[i] = Some(ctrler);
-        log::info!(target: "tester", "start {}", self.name(i));
-    }
-
-    /// Crashes server `i` as the course does: cut it off, delete it so in-flight calls fail,
-    /// keep a copy of its persisted state, kill it.
-    pub fn shutdown_server(&self, i: usize) {
-        log::info!(target: "tester", "crash {}", self.name(i));
-        for name in self.end_names.lock()[i].drain(..) {
-            let _ = self.network.delete_end(&name);
-        }
-        self.network.delete_server(&self.name(i));
-        let copy = Arc::new(self.persisters.lock()[i].copy());
-        self.persisters.lock()[i] = copy;
-        if let Some(ctrler) = self.servers.lock()[i].take() {
-            ctrler.kill();
-        }
-    }
-
-    /// Enables every running server's ends to its peers.
-    pub fn connect_all(&self) {
-        for names in self.end_names.lock().iter() {
-            for name in names {
-                let _ = self.network.enable(name, true);
-            }
-        }
+    /// Crashes server `i` as the course does (see [`Replicas::crash`]).
+    pub fn crash(&self, i: usize) {
+        self.replicas.crash(i);
     }
 
     /// The running servers that believe they lead.
     pub fn leaders(&self) -> Vec<usize> {
-        let servers = self.servers.lock();
-        (0..CTRLERS)
-            .filter(|&i| servers[i].as_ref().is_some_and(|server| server.is_leader()))
+        let running = self.replicas.cluster.running().into_iter();
+        running
+            .filter(|(_, server)| server.is_leader())
+            .map(|(i, _)| i)
             .collect()
     }
 
-    /// Fresh enabled ends to every controller server in random order, their names pushed on
-    /// `names`.
-    pub fn make_ends(&self, names: &Mutex<Vec<String>>) -> Vec<ClientEnd> {
-        let mut order: Vec<usize> = (0..CTRLERS).collect();
-        self.network.with_rng(|rng| order.shuffle(rng));
-        order
-            .into_iter()
-            .map(|j| make_end(&self.network, &self.name(j), names))
-            .collect()
+    /// Ends from `ends` to every controller server, in random order: how a group server or
+    /// a shardkv clerk reaches the controller.
+    pub fn ends_in(&self, ends: &EndSet) -> Vec<ClientEnd> {
+        let mut names = self.replicas.cluster.names().to_vec();
+        self.replicas
+            .cluster
+            .net()
+            .with_rng(|rng| names.shuffle(rng));
+        names.iter().map(|name| ends.end_to(name)).collect()
     }
 
     /// A controller clerk with its own ends.
     pub fn make_clerk(&self) -> CtrlerClerk {
-        CtrlerClerk::new(self.make_ends(&Mutex::new(Vec::new())))
+        let cluster = &self.replicas.cluster;
+        CtrlerClerk::new(cluster.clerk_ends(&cluster.all()).ends)
     }
 
-    /// Kills every server.
+    /// Kills every server, leaving the network as it is.
     pub fn kill_all(&self) {
-        for ctrler in self.servers.lock().iter_mut().filter_map(Option::take) {
-            ctrler.kill();
-        }
+        self.replicas.kill_all();
     }
 }
 
@@ -140,18 +82,18 @@ impl Drop for Ctrlers {
     }
 }
 
-/// The harness of the controller tests: a network, the controller cluster, a stage.
+/// The harness of the controller tests: a network, the controller cluster, the stages.
 pub struct CtrlerTester {
     pub network: Arc<Network>,
     pub ctrlers: Ctrlers,
-    pub stage: Stage,
+    pub stages: Stages,
 }
 
 /// A controller clerk whose calls the tester counts and which fails the test if the
 /// network closes under it.
 pub struct TestCtrlerClerk<'a> {
     clerk: CtrlerClerk,
-    stage: &'a Stage,
+    stages: &'a Stages,
 }
 
 impl CtrlerTester {
@@ -161,11 +103,11 @@ impl CtrlerTester {
         let seed = labrpc::seed_from_env().unwrap_or_else(|error| panic!("{error}"));
         let network = Arc::new(Network::with_seed(seed));
         let ctrlers = Ctrlers::start(Arc::clone(&network), "ctrler");
-        let stage = Stage::new(Arc::clone(&network), "5A", test, CTRLERS);
+        let stages = stages(&network, "5A", test, CTRLERS);
         CtrlerTester {
             network,
             ctrlers,
-            stage,
+            stages,
         }
     }
 
@@ -173,7 +115,7 @@ impl CtrlerTester {
     pub fn make_clerk(&self) -> TestCtrlerClerk<'_> {
         TestCtrlerClerk {
             clerk: self.ctrlers.make_clerk(),
-            stage: &self.stage,
+            stages: &self.stages,
         }
     }
 }
@@ -190,7 +132,7 @@ impl Drop for CtrlerTester {
 impl TestCtrlerClerk<'_> {
     /// The course's `Query(num)`; `None` is `-1`.
     pub fn query(&self, num: Option<u64>) -> Config {
-        self.stage.count_op();
+        self.stages.count_op();
         self.clerk
             .query(num)
             .expect("network closed during the test")
@@ -198,7 +140,7 @@ impl TestCtrlerClerk<'_> {
 
     /// The course's `Join`.
     pub fn join(&self, groups: BTreeMap<Gid, Vec<String>>) {
-        self.stage.count_op();
+        self.stages.count_op();
         self.clerk
             .join(groups)
             .expect("network closed during the test");
@@ -206,7 +148,7 @@ impl TestCtrlerClerk<'_> {
 
     /// The course's `Leave`.
     pub fn leave(&self, gids: &[Gid]) {
-        self.stage.count_op();
+        self.stages.count_op();
         self.clerk
             .leave(gids.to_vec())
             .expect("network closed during the test");
@@ -214,7 +156,7 @@ impl TestCtrlerClerk<'_> {
 
     /// The course's `Move`.
     pub fn move_shard(&self, shard: usize, gid: Gid) {
-        self.stage.count_op();
+        self.stages.count_op();
         self.clerk
             .move_shard(shard, gid)
             .expect("network closed during the test");

@@ -4,22 +4,19 @@
 //! operations are counted and recorded, and the checks of section 6.2 of the reference.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use labrpc::{Network, Server};
-use labsim::sync::Mutex;
-use labsim::time::Instant;
+use labrpc::Network;
+use labtest::{EndSet, History, Stages, LINEARIZABILITY_TIMEOUT};
 use linearizability::models::{KvInput, KvModel, KvOutput};
-use linearizability::{check_operations, visualize, Operation, Verdict};
-use raft::Persister;
+use rand::distributions::{Alphanumeric, DistString};
 use shardkv::ctrler::CtrlerClerk;
 use shardkv::{Clerk, Config, Gid, MakeEnd, ShardKv};
 
 use super::ctrler::Ctrlers;
-use super::{make_end, random_name, Stage};
+use super::replicas::Replicas;
+use super::stages;
 
 /// The course's three replica groups.
 pub const GROUPS: usize = 3;
@@ -30,22 +27,14 @@ pub const SERVERS_PER_GROUP: usize = 3;
 /// The gid of group 0; group `i` is `FIRST_GID + i`.
 const FIRST_GID: Gid = 100;
 
-/// The course's time limit for one linearizability check; a check that takes longer is
-/// reported as unknown and the history is accepted, as in the course.
-pub const LINEARIZABILITY_TIMEOUT: Duration = Duration::from_secs(1);
-
 /// If set, the path where [`Tester::check_linearizable`] writes the history it checks, one
 /// operation per line (the replay test compares two runs' histories this way).
 pub const HISTORY_VAR: &str = "LAB_HISTORY";
 
-/// One replica group's servers and what the tester keeps for each.
+/// One replica group: its servers `server-<gid>-<i>`, and what each persisted.
 struct Group {
     gid: Gid,
-    servers: Vec<Option<Arc<ShardKv>>>,
-    persisters: Vec<Arc<Persister>>,
-    /// Per server, every end its current incarnation owns: to its peers, to the
-    /// controller, and those its `make_end` made. Deleted when it crashes.
-    ends: Vec<Arc<Mutex<Vec<String>>>>,
+    replicas: Replicas<ShardKv>,
 }
 
 /// A test's world.
@@ -54,13 +43,11 @@ pub struct Tester {
     pub ctrlers: Ctrlers,
     /// The tester's own controller clerk (the course's `mck`).
     mck: CtrlerClerk,
-    groups: Vec<Mutex<Group>>,
+    groups: Vec<Group>,
     max_raft_state: Option<usize>,
-    pub stage: Stage,
-    test: &'static str,
+    pub stages: Stages,
     /// Every operation made through the wrappers, for the linearizability check.
-    history: Mutex<Vec<Operation<KvInput, KvOutput>>>,
-    started: Instant,
+    history: History<KvInput, KvOutput>,
     next_client: AtomicUsize,
 }
 
@@ -68,6 +55,11 @@ pub struct Tester {
 pub struct TestClerk {
     pub clerk: Clerk,
     pub client: usize,
+}
+
+/// A `make_end` whose ends come from (and are deleted with) `ends`.
+fn make_end_in(ends: Arc<EndSet>) -> MakeEnd {
+    Arc::new(move |server: &str| ends.end_to(server))
 }
 
 impl Tester {
@@ -87,116 +79,78 @@ impl Tester {
         let mck = ctrlers.make_clerk();
         let groups = (0..GROUPS)
             .map(|gi| {
-                Mutex::new(Group {
-                    gid: FIRST_GID + gi as Gid,
-                    servers: vec![None; SERVERS_PER_GROUP],
-                    persisters: (0..SERVERS_PER_GROUP)
-                        .map(|_| Arc::new(Persister::new()))
-                        .collect(),
-                    ends: vec![Arc::default(); SERVERS_PER_GROUP],
-                })
+                let gid = FIRST_GID + gi as Gid;
+                let names = (0..SERVERS_PER_GROUP)
+                    .map(|i| format!("server-{gid}-{i}"))
+                    .collect();
+                let replicas = Replicas::new(Arc::clone(&network), names);
+                Group { gid, replicas }
             })
             .collect();
-        let stage = Stage::new(Arc::clone(&network), part, test, GROUPS * SERVERS_PER_GROUP);
+        let stages = stages(&network, part, test, GROUPS * SERVERS_PER_GROUP);
         let tester = Tester {
             network,
             ctrlers,
             mck,
             groups,
             max_raft_state,
-            stage,
-            test,
-            history: Mutex::new(Vec::new()),
-            started: Instant::now(),
+            stages,
+            history: History::new(),
             next_client: AtomicUsize::new(0),
         };
         for gi in 0..GROUPS {
-            tester.start_group(gi);
+            tester.restart_group(gi);
         }
         tester
     }
 
     /// The gid of group `gi`.
     pub fn gid(&self, gi: usize) -> Gid {
-        self.groups[gi].lock().gid
-    }
-
-    fn server_name(gid: Gid, i: usize) -> String {
-        format!("server-{gid}-{i}")
+        self.groups[gi].gid
     }
 
     /// The names of group `gi`'s servers.
     pub fn server_names(&self, gi: usize) -> Vec<String> {
+        self.groups[gi].replicas.cluster.names().to_vec()
+    }
+
+    /// Starts server `i` of group `gi`, which is down, from its saved state with fresh ends:
+    /// to its peers, to the controller, and those its `make_end` makes, all deleted when it
+    /// crashes.
+    pub fn restart(&self, gi: usize, i: usize) {
         let gid = self.gid(gi);
-        (0..SERVERS_PER_GROUP)
-            .map(|i| Self::server_name(gid, i))
-            .collect()
+        self.groups[gi]
+            .replicas
+            .restart(i, |incarnation, persister| {
+                let ctrler_ends = self.ctrlers.ends_in(&incarnation.outside);
+                ShardKv::start(
+                    incarnation.peers,
+                    incarnation.member,
+                    persister,
+                    self.max_raft_state,
+                    gid,
+                    ctrler_ends,
+                    make_end_in(incarnation.outside),
+                )
+            });
     }
 
-    /// A `make_end` whose ends are enabled and recorded in `names`.
-    fn make_end_fn(&self, names: Arc<Mutex<Vec<String>>>) -> MakeEnd {
-        let network = Arc::clone(&self.network);
-        Arc::new(move |server: &str| make_end(&network, server, &names))
+    /// Crashes server `i` of group `gi` as the course does (see [`Replicas::crash`]).
+    pub fn crash(&self, gi: usize, i: usize) {
+        self.groups[gi].replicas.crash(i);
     }
 
-    /// Starts (or restarts) server `i` of group `gi` from its saved state, with fresh ends.
-    pub fn start_server(&self, gi: usize, i: usize) {
-        let mut group = self.groups[gi].lock();
-        let gid = group.gid;
-        let names: Arc<Mutex<Vec<String>>> = Arc::default();
-        let peers = (0..SERVERS_PER_GROUP)
-            .map(|j| make_end(&self.network, &Self::server_name(gid, j), &names))
-            .collect();
-        let ctrler_ends = self.ctrlers.make_ends(&names);
-        let persister = Arc::new(group.persisters[i].copy());
-        group.persisters[i] = Arc::clone(&persister);
-        let make_end = self.make_end_fn(Arc::clone(&names));
-        let kv = ShardKv::start(
-            peers,
-            i,
-            persister,
-            self.max_raft_state,
-            gid,
-            ctrler_ends,
-            make_end,
-        );
-        let mut server = Server::new();
-        for service in kv.services() {
-            server.add_service(service);
-        }
-        self.network.add_server(Self::server_name(gid, i), server);
-        group.servers[i] = Some(kv);
-        group.ends[i] = names;
-        log::info!(target: "tester", "start {}", Self::server_name(gid, i));
-    }
-
-    /// Crashes server `i` of group `gi` as the course does: delete its ends and the server
-    /// (so in-flight calls fail), keep a copy of its persisted state, kill it.
-    pub fn shutdown_server(&self, gi: usize, i: usize) {
-        let mut group = self.groups[gi].lock();
-        log::info!(target: "tester", "crash {}", Self::server_name(group.gid, i));
-        for name in group.ends[i].lock().drain(..) {
-            let _ = self.network.delete_end(&name);
-        }
-        self.network.delete_server(&Self::server_name(group.gid, i));
-        let copy = Arc::new(group.persisters[i].copy());
-        group.persisters[i] = copy;
-        if let Some(kv) = group.servers[i].take() {
-            kv.kill();
-        }
-    }
-
-    /// Starts every server of group `gi`.
-    pub fn start_group(&self, gi: usize) {
+    /// Restarts every server of group `gi`.
+    pub fn restart_group(&self, gi: usize) {
         for i in 0..SERVERS_PER_GROUP {
-            self.start_server(gi, i);
+            self.restart(gi, i);
         }
     }
 
     /// Crashes every server of group `gi`.
-    pub fn shutdown_group(&self, gi: usize) {
+    pub fn crash_group(&self, gi: usize) {
         for i in 0..SERVERS_PER_GROUP {
-            self.shutdown_server(gi, i);
+            self.crash(gi, i);
         }
     }
 
@@ -246,9 +200,8 @@ impl Tester {
     /// A clerk that asks the controller cluster `ctrlers` (the rejection test's second
     /// controller) where shards are.
     pub fn make_clerk_of(&self, ctrlers: &Ctrlers) -> TestClerk {
-        let names: Arc<Mutex<Vec<String>>> = Arc::default();
-        let ctrler_ends = ctrlers.make_ends(&names);
-        let clerk = Clerk::new(ctrler_ends, self.make_end_fn(names));
+        let ends = Arc::new(EndSet::new(Arc::clone(&self.network)));
+        let clerk = Clerk::new(ctrlers.ends_in(&ends), make_end_in(ends));
         TestClerk {
             clerk,
             client: self.next_client.fetch_add(1, Ordering::Relaxed),
@@ -259,34 +212,16 @@ impl Tester {
     /// without snapshots, no snapshot at all.
     pub fn check_logs(&self) {
         for group in &self.groups {
-            let group = group.lock();
-            for (i, persister) in group.persisters.iter().enumerate() {
-                let (raft, snapshot) = (persister.raft_state_size(), persister.snapshot_size());
-                match self.max_raft_state {
-                    Some(limit) => assert!(
-                        raft <= 8 * limit,
-                        "persister.RaftStateSize() {raft}, but maxraftstate {limit} (server {}-{i})",
-                        group.gid
-                    ),
-                    None => assert_eq!(snapshot, 0, "maxraftstate is -1, but snapshot is non-empty"),
-                }
-            }
+            labtest::sizes::check_trimmed(&group.replicas.persisted(), self.max_raft_state);
         }
     }
 
     /// Raft state plus snapshot bytes over every server of every group.
     pub fn total_persisted_bytes(&self) -> usize {
-        self.groups
-            .iter()
-            .flat_map(|group| {
-                let group = group.lock();
-                let sizes: Vec<usize> = group
-                    .persisters
-                    .iter()
-                    .map(|p| p.raft_state_size() + p.snapshot_size())
-                    .collect();
-                sizes
-            })
+        let groups = self.groups.iter();
+        let persisted = groups.flat_map(|group| group.replicas.persisted());
+        persisted
+            .map(|server| server.raft_state + server.snapshot)
             .sum()
     }
 
@@ -294,31 +229,21 @@ impl Tester {
     /// replicas installed (each replica installs the same shards), summed over groups.
     pub fn migrated(&self) -> (u64, u64) {
         self.groups.iter().fold((0, 0), |(shards, bytes), group| {
-            let group = group.lock();
-            let stats = group
-                .servers
-                .iter()
-                .flatten()
-                .map(|kv| kv.migration_stats());
+            let running = group.replicas.cluster.running();
+            let stats = running.iter().map(|(_, kv)| kv.migration_stats());
             let most = stats.max_by_key(|stats| stats.shards).unwrap_or_default();
             (shards + most.shards, bytes + most.bytes)
         })
     }
 
-    fn now(&self) -> u64 {
-        self.started.elapsed().as_nanos() as u64
-    }
-
     fn record(&self, client: usize, input: KvInput, call: u64, output: KvOutput) {
-        let returned = self.now();
-        self.stage.count_op();
-        let operation = Operation::new(client, input, call, output, returned);
-        self.history.lock().push(operation);
+        self.stages.count_op();
+        self.history.record(client, input, call, output);
     }
 
     /// `Get` through the clerk, counted and recorded.
     pub fn get(&self, clerk: &TestClerk, key: &str) -> String {
-        let call = self.now();
+        let call = self.history.now();
         let value = clerk
             .clerk
             .get(key)
@@ -329,7 +254,7 @@ impl Tester {
 
     /// `Put` through the clerk, counted and recorded.
     pub fn put(&self, clerk: &TestClerk, key: &str, value: &str) {
-        let call = self.now();
+        let call = self.history.now();
         clerk
             .clerk
             .put(key, value)
@@ -344,7 +269,7 @@ impl Tester {
 
     /// `Append` through the clerk, counted and recorded.
     pub fn append(&self, clerk: &TestClerk, key: &str, value: &str) {
-        let call = self.now();
+        let call = self.history.now();
         clerk
             .clerk
             .append(key, value)
@@ -366,36 +291,14 @@ impl Tester {
         );
     }
 
-    /// Checks the recorded history with the linearizability checker; on an illegal history
-    /// writes the HTML picture and fails with its path. A check that gives up is accepted, as
-    /// in the course, and says why. The verdict goes into the results line.
+    /// Checks the recorded history with the linearizability checker (after writing it where
+    /// [`HISTORY_VAR`] says, if set); on an illegal history writes the HTML picture and fails
+    /// with its path. A check that gives up is accepted, as in the course, and says why. The
+    /// verdict goes into the results line.
     pub fn check_linearizable(&self) {
-        let history = self.history.lock().clone();
-        write_history(&history);
-        let result = check_operations(&KvModel, &history, Some(LINEARIZABILITY_TIMEOUT));
-        self.stage.note_linearizability(result.describe());
-        match result.verdict {
-            Verdict::Linearizable => {}
-            Verdict::Unknown => println!(
-                "info: linearizability check gave up ({}), assuming history is ok",
-                result.describe()
-            ),
-            Verdict::Illegal => {
-                let path = self.picture_path();
-                match visualize::write_html(&KvModel, &history, &result, &path) {
-                    Ok(()) => panic!("history is not linearizable; see {}", path.display()),
-                    Err(error) => panic!("history is not linearizable (no picture: {error})"),
-                }
-            }
-        }
-    }
-
-    fn picture_path(&self) -> PathBuf {
-        std::env::temp_dir().join(format!(
-            "shardkv-{}-{}.html",
-            self.test,
-            self.network.seed()
-        ))
+        write_history(&self.history);
+        self.history
+            .check(&KvModel, LINEARIZABILITY_TIMEOUT, &self.stages);
     }
 }
 
@@ -407,15 +310,7 @@ impl Drop for Tester {
     /// every call on an open one returns, and a killed server's handlers return at once.
     fn drop(&mut self) {
         for group in &self.groups {
-            let servers: Vec<_> = group
-                .lock()
-                .servers
-                .iter_mut()
-                .filter_map(Option::take)
-                .collect();
-            for kv in servers {
-                kv.kill();
-            }
+            group.replicas.kill_all();
         }
         self.ctrlers.kill_all();
         self.network.cleanup();
@@ -423,11 +318,12 @@ impl Drop for Tester {
 }
 
 /// Writes `history` where [`HISTORY_VAR`] says, if it is set.
-fn write_history(history: &[Operation<KvInput, KvOutput>]) {
+fn write_history(history: &History<KvInput, KvOutput>) {
     let Ok(path) = std::env::var(HISTORY_VAR) else {
         return;
     };
     let text: String = history
+        .operations()
         .iter()
         .map(|operation| format!("{operation:?}\n"))
         .collect();
@@ -437,10 +333,5 @@ fn write_history(history: &[Operation<KvInput, KvOutput>]) {
 /// A random string of `length` letters and digits, from the network's seeded RNG (the
 /// course's `randstring`).
 pub fn random_value(network: &Network, length: usize) -> String {
-    let mut value = random_name(network);
-    while value.len() < length {
-        value.push_str(&random_name(network));
-    }
-    value.truncate(length);
-    value
+    network.with_rng(|rng| Alphanumeric.sample_string(rng, length))
 }
