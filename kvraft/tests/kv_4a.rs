@@ -16,16 +16,6 @@ use labsim::time::Instant;
 use tester::generic::{check_client_appends, Generic};
 use tester::{Config, Spec, ELECTION_TIMEOUT};
 
-/// The 4A generic test named `test`: five servers without snapshots, each client on its own
-/// key; the caller's struct literal turns on the rest.
-fn generic(test: &'static str) -> Generic {
-    Generic {
-        part: "4A",
-        test,
-        ..Generic::default()
-    }
-}
-
 /// The 4A cluster of the test named `test`: five servers without snapshots; the caller's
 /// struct literal turns on the rest.
 fn spec(test: &'static str) -> Spec {
@@ -41,7 +31,8 @@ fn basic_4a() {
     labsim::run(|| {
         Generic {
             clients: 1,
-            ..generic("basic_4a")
+            cluster: spec("basic_4a"),
+            ..Generic::default()
         }
         .run();
     });
@@ -63,7 +54,8 @@ fn concurrent_4a() {
     labsim::run(|| {
         Generic {
             clients: 5,
-            ..generic("concurrent_4a")
+            cluster: spec("concurrent_4a"),
+            ..Generic::default()
         }
         .run();
     });
@@ -74,8 +66,11 @@ fn unreliable_4a() {
     labsim::run(|| {
         Generic {
             clients: 5,
-            unreliable: true,
-            ..generic("unreliable_4a")
+            cluster: Spec {
+                unreliable: true,
+                ..spec("unreliable_4a")
+            },
+            ..Generic::default()
         }
         .run();
     });
@@ -183,7 +178,8 @@ fn many_partitions_one_client_4a() {
         Generic {
             clients: 1,
             partitions: true,
-            ..generic("many_partitions_one_client_4a")
+            cluster: spec("many_partitions_one_client_4a"),
+            ..Generic::default()
         }
         .run();
     });
@@ -195,7 +191,8 @@ fn many_partitions_many_clients_4a() {
         Generic {
             clients: 5,
             partitions: true,
-            ..generic("many_partitions_many_clients_4a")
+            cluster: spec("many_partitions_many_clients_4a"),
+            ..Generic::default()
         }
         .run();
     });
@@ -207,7 +204,8 @@ fn persist_one_client_4a() {
         Generic {
             clients: 1,
             crash: true,
-            ..generic("persist_one_client_4a")
+            cluster: spec("persist_one_client_4a"),
+            ..Generic::default()
         }
         .run();
     });
@@ -219,7 +217,8 @@ fn persist_concurrent_4a() {
         Generic {
             clients: 5,
             crash: true,
-            ..generic("persist_concurrent_4a")
+            cluster: spec("persist_concurrent_4a"),
+            ..Generic::default()
         }
         .run();
     });
@@ -230,9 +229,12 @@ fn persist_concurrent_unreliable_4a() {
     labsim::run(|| {
         Generic {
             clients: 5,
-            unreliable: true,
             crash: true,
-            ..generic("persist_concurrent_unreliable_4a")
+            cluster: Spec {
+                unreliable: true,
+                ..spec("persist_concurrent_unreliable_4a")
+            },
+            ..Generic::default()
         }
         .run();
     });
@@ -245,7 +247,8 @@ fn persist_partition_4a() {
             clients: 5,
             crash: true,
             partitions: true,
-            ..generic("persist_partition_4a")
+            cluster: spec("persist_partition_4a"),
+            ..Generic::default()
         }
         .run();
     });
@@ -256,10 +259,13 @@ fn persist_partition_unreliable_4a() {
     labsim::run(|| {
         Generic {
             clients: 5,
-            unreliable: true,
             crash: true,
             partitions: true,
-            ..generic("persist_partition_unreliable_4a")
+            cluster: Spec {
+                unreliable: true,
+                ..spec("persist_partition_unreliable_4a")
+            },
+            ..Generic::default()
         }
         .run();
     });
@@ -270,12 +276,14 @@ fn persist_partition_unreliable_linearizable_4a() {
     labsim::run(|| {
         Generic {
             clients: 15,
-            servers: 7,
-            unreliable: true,
             crash: true,
             partitions: true,
             random_keys: true,
-            ..generic("persist_partition_unreliable_linearizable_4a")
+            cluster: Spec {
+                servers: 7,
+                unreliable: true,
+                ..spec("persist_partition_unreliable_linearizable_4a")
+            },
         }
         .run();
     });

@@ -16,17 +16,6 @@ use tester::{Config, Spec, ELECTION_TIMEOUT};
 
 const MAX_RAFT_STATE: usize = 1000;
 
-/// The 4B generic test named `test`: five servers snapshotting at [`MAX_RAFT_STATE`], each
-/// client on its own key; the caller's struct literal turns on the rest.
-fn generic(test: &'static str) -> Generic {
-    Generic {
-        part: "4B",
-        test,
-        max_raft_state: Some(MAX_RAFT_STATE),
-        ..Generic::default()
-    }
-}
-
 /// The 4B cluster of the test named `test`: servers snapshotting at [`MAX_RAFT_STATE`]; the
 /// caller's struct literal turns on the rest.
 fn spec(test: &'static str) -> Spec {
@@ -127,7 +116,8 @@ fn snapshot_recover_4b() {
         Generic {
             clients: 1,
             crash: true,
-            ..generic("snapshot_recover_4b")
+            cluster: spec("snapshot_recover_4b"),
+            ..Generic::default()
         }
         .run();
     });
@@ -139,7 +129,8 @@ fn snapshot_recover_many_clients_4b() {
         Generic {
             clients: 20,
             crash: true,
-            ..generic("snapshot_recover_many_clients_4b")
+            cluster: spec("snapshot_recover_many_clients_4b"),
+            ..Generic::default()
         }
         .run();
     });
@@ -150,8 +141,11 @@ fn snapshot_unreliable_4b() {
     labsim::run(|| {
         Generic {
             clients: 5,
-            unreliable: true,
-            ..generic("snapshot_unreliable_4b")
+            cluster: Spec {
+                unreliable: true,
+                ..spec("snapshot_unreliable_4b")
+            },
+            ..Generic::default()
         }
         .run();
     });
@@ -162,9 +156,12 @@ fn snapshot_unreliable_recover_4b() {
     labsim::run(|| {
         Generic {
             clients: 5,
-            unreliable: true,
             crash: true,
-            ..generic("snapshot_unreliable_recover_4b")
+            cluster: Spec {
+                unreliable: true,
+                ..spec("snapshot_unreliable_recover_4b")
+            },
+            ..Generic::default()
         }
         .run();
     });
@@ -175,10 +172,13 @@ fn snapshot_unreliable_recover_concurrent_partition_4b() {
     labsim::run(|| {
         Generic {
             clients: 5,
-            unreliable: true,
             crash: true,
             partitions: true,
-            ..generic("snapshot_unreliable_recover_concurrent_partition_4b")
+            cluster: Spec {
+                unreliable: true,
+                ..spec("snapshot_unreliable_recover_concurrent_partition_4b")
+            },
+            ..Generic::default()
         }
         .run();
     });
@@ -189,12 +189,14 @@ fn snapshot_unreliable_recover_concurrent_partition_linearizable_4b() {
     labsim::run(|| {
         Generic {
             clients: 15,
-            servers: 7,
-            unreliable: true,
             crash: true,
             partitions: true,
             random_keys: true,
-            ..generic("snapshot_unreliable_recover_concurrent_partition_linearizable_4b")
+            cluster: Spec {
+                servers: 7,
+                unreliable: true,
+                ..spec("snapshot_unreliable_recover_concurrent_partition_linearizable_4b")
+            },
         }
         .run();
     });

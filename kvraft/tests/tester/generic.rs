@@ -14,69 +14,56 @@ const CLIENT_RUN_TIME: Duration = Duration::from_secs(5);
 /// How long clients run undisturbed before the partitioner starts.
 const PARTITION_START_DELAY: Duration = Duration::from_secs(1);
 
-/// The options of the course's `GenericTest`, as a struct literal:
-/// `Generic { clients: 5, crash: true, ..Generic::default() }`.
+/// The options of the course's `GenericTest`, as a struct literal: the cluster it runs on,
+/// and what the clients and the tester do to it.
+///
+/// ```ignore
+/// Generic {
+///     clients: 5,
+///     crash: true,
+///     cluster: Spec { unreliable: true, ..spec },
+///     ..Generic::default()
+/// }
+/// .run();
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Generic {
-    /// `"4A"` or `"4B"`.
-    pub part: &'static str,
-    /// The Rust test's name.
-    pub test: &'static str,
+    /// The servers: how many, the network, `maxraftstate`, and the test's part and name.
+    pub cluster: Spec,
     /// How many client threads append and read at once.
     pub clients: usize,
-    /// How many servers.
-    pub servers: usize,
-    /// Run on an unreliable network.
-    pub unreliable: bool,
     /// Crash and restart every server at the end of each iteration.
     pub crash: bool,
     /// Split the servers at random while the clients run.
     pub partitions: bool,
-    /// The servers' `maxraftstate`; `None` is the course's −1: no snapshots.
-    pub max_raft_state: Option<usize>,
     /// Clients pick a random key for each operation (and also put), instead of appending
     /// to their own key and checking every read.
     pub random_keys: bool,
 }
 
 impl Default for Generic {
-    /// One client and five servers on a reliable network: no faults, no snapshots, each
-    /// client on its own key.
+    /// One client on the default cluster ([`Spec::default`]): no faults, each client on its
+    /// own key.
     fn default() -> Self {
         Generic {
-            part: "",
-            test: "",
+            cluster: Spec::default(),
             clients: 1,
-            servers: 5,
-            unreliable: false,
             crash: false,
             partitions: false,
-            max_raft_state: None,
             random_keys: false,
         }
     }
 }
 
 impl Generic {
-    /// The cluster the test runs on.
-    pub fn spec(&self) -> Spec {
-        Spec {
-            part: self.part,
-            test: self.test,
-            servers: self.servers,
-            unreliable: self.unreliable,
-            max_raft_state: self.max_raft_state,
-        }
-    }
-
     /// The course's title, built from the parameters as the course builds it.
     pub fn title(&self) -> String {
         let mut title = String::new();
         let features = [
-            (self.unreliable, "unreliable net, "),
+            (self.cluster.unreliable, "unreliable net, "),
             (self.crash, "restarts, "),
             (self.partitions, "partitions, "),
-            (self.max_raft_state.is_some(), "snapshots, "),
+            (self.cluster.max_raft_state.is_some(), "snapshots, "),
             (self.random_keys, "random keys, "),
         ];
         for (on, words) in features {
@@ -89,14 +76,14 @@ impl Generic {
         } else {
             "one client"
         });
-        format!("{title} ({})", self.part)
+        format!("{title} ({})", self.cluster.part)
     }
 
     /// Three iterations of: clients append and read for 5 s (while partitions change, if
     /// asked), heal, crash and restart every server (if asked), then check every client's
     /// appends, the log sizes, and finally the whole history's linearizability.
     pub fn run(self) {
-        let config = Config::new(self.spec());
+        let config = Config::new(self.cluster);
         let checker = config.make_clerk(&config.all());
         config.begin(&self.title());
         for _iteration in 0..3 {
