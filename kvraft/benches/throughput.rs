@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use labsim::thread;
 use labsim::time::Instant;
-use tester::Config;
+use tester::{Config, Spec};
 
 /// The servers' `maxraftstate`.
 const MAX_RAFT_STATE: usize = 64 * 1024;
@@ -34,7 +34,13 @@ fn main() {
 
 /// Every workload, one after another, on one cluster.
 fn measure() {
-    let config = Config::new(3, false, Some(MAX_RAFT_STATE), "bench", "throughput");
+    let config = Config::new(Spec {
+        part: "bench",
+        test: "throughput",
+        servers: 3,
+        max_raft_state: Some(MAX_RAFT_STATE),
+        ..Spec::default()
+    });
     let warmup = config.make_clerk(&config.all());
     warmup.clerk.put("warmup", "x");
 

@@ -44,7 +44,7 @@ use linearizability::models::{KvInput, KvModel, KvOutput};
 use linearizability::visualize::{self, Focus};
 use linearizability::{CheckResult, Checker, Operation, Time, Verdict};
 use rand::Rng;
-use tester::Config;
+use tester::{Config, Spec};
 
 /// Command-line options.
 #[derive(Parser, Clone)]
@@ -101,6 +101,9 @@ const KEYS: usize = 5;
 
 /// How long one fault of the schedule stays in force.
 const FAULT_DURATION: Duration = Duration::from_secs(3);
+
+/// The servers' `maxraftstate`: they snapshot as they go, as in 4B.
+const DEMO_MAX_RAFT_STATE: usize = 4000;
 
 /// How long the linearizability check may take at the end.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
@@ -176,12 +179,18 @@ struct Outcome {
 /// lets the clients finish, and stops every server.
 fn run_chaos(options: &Options) -> Outcome {
     let servers = usize::from(options.servers);
-    let config = Config::new(servers, false, Some(4000), "demo", "demo");
+    let config = Config::new(Spec {
+        part: "demo",
+        test: "demo",
+        servers,
+        max_raft_state: Some(DEMO_MAX_RAFT_STATE),
+        ..Spec::default()
+    });
     let (seed, replay) = match labsim::current_seed() {
         Some(seed) => (seed, format!("--sim --seed {seed}")),
         None => (
-            config.network.seed(),
-            format!("--seed {}", config.network.seed()),
+            config.network().seed(),
+            format!("--seed {}", config.network().seed()),
         ),
     };
     let mode = if options.sim { " virtual" } else { "" };
@@ -242,8 +251,8 @@ fn run_chaos(options: &Options) -> Outcome {
         seed,
         seconds: started.elapsed().as_secs_f64(),
         ops: config.op_count(),
-        rpcs: config.network.total_count(),
-        bytes: config.network.total_bytes(),
+        rpcs: config.network().total_count(),
+        bytes: config.network().total_bytes(),
         history: config.history(),
         simulation: None,
     };
@@ -303,7 +312,7 @@ fn describe(config: &Config, fault: Fault) -> String {
     match fault {
         Fault::Calm => "none".into(),
         Fault::Unreliable => "unreliable network (10% loss, 0-26 ms delay)".into(),
-        other => format!("{other:?} ({})", config.fault_summary()),
+        other => format!("{other:?} ({})", config.describe_faults()),
     }
 }
 
@@ -315,29 +324,30 @@ fn begin_fault(config: &Config, fault: Fault) {
             config.partition(&majority, &minority);
         }
         Fault::RandomPartition => {
+            let n = config.server_count();
             let sides: Vec<bool> = config
-                .network
-                .with_rng(|rng| (0..config.n).map(|_| rng.gen_bool(0.5)).collect());
-            let left: Vec<usize> = (0..config.n).filter(|&i| sides[i]).collect();
-            let right: Vec<usize> = (0..config.n).filter(|&i| !sides[i]).collect();
+                .network()
+                .with_rng(|rng| (0..n).map(|_| rng.gen_bool(0.5)).collect());
+            let left: Vec<usize> = (0..n).filter(|&i| sides[i]).collect();
+            let right: Vec<usize> = (0..n).filter(|&i| !sides[i]).collect();
             config.partition(&left, &right);
         }
         Fault::CrashLeader => {
             if let Some((leader, _)) = config.leader_and_term() {
-                config.shutdown_server(leader);
+                config.crash(leader);
             }
         }
         Fault::CrashMinority => {
-            for i in 0..(config.n - 1) / 2 {
-                config.shutdown_server(i);
+            for i in 0..(config.server_count() - 1) / 2 {
+                config.crash(i);
             }
         }
-        Fault::Unreliable => config.network.set_reliable(false),
+        Fault::Unreliable => config.network().set_reliable(false),
     }
 }
 
 fn end_fault(config: &Config, fault: Fault) {
-    config.network.set_reliable(true);
+    config.network().set_reliable(true);
     if matches!(fault, Fault::CrashLeader | Fault::CrashMinority) {
         config.restart_crashed();
     }
@@ -351,7 +361,7 @@ fn run_client(config: &Config, client: usize, pause: Option<Duration>, done: &At
     let mut count = 0;
     while !done.load(Ordering::Relaxed) {
         let (draw, key) = config
-            .network
+            .network()
             .with_rng(|rng| (rng.gen_range(0..100), rng.gen_range(0..KEYS)));
         let key = format!("key{key}");
         match draw {

@@ -14,27 +14,37 @@ use labsim::thread;
 use labsim::time::Instant;
 
 use tester::generic::{check_client_appends, Generic};
-use tester::{Config, ELECTION_TIMEOUT};
+use tester::{Config, Spec, ELECTION_TIMEOUT};
 
-/// The generic test without snapshots and with each client on its own key.
-fn generic(test: &'static str, clients: usize, unreliable: bool, crash: bool, partitions: bool) {
-    Generic::new(
-        "4A", test, clients, 5, unreliable, crash, partitions, None, false,
-    )
-    .run();
+/// The 4A cluster of the test named `test`: five servers without snapshots; the caller's
+/// struct literal turns on the rest.
+fn spec(test: &'static str) -> Spec {
+    Spec {
+        part: "4A",
+        test,
+        ..Spec::default()
+    }
 }
 
 #[test]
 fn basic_4a() {
     labsim::run(|| {
-        generic("basic_4a", 1, false, false, false);
+        Generic {
+            clients: 1,
+            cluster: spec("basic_4a"),
+            ..Generic::default()
+        }
+        .run();
     });
 }
 
 #[test]
 fn speed_4a() {
     labsim::run(|| {
-        let config = Config::new(3, false, None, "4A", "speed_4a");
+        let config = Config::new(Spec {
+            servers: 3,
+            ..spec("speed_4a")
+        });
         tester::speed(&config, "4A");
     });
 }
@@ -42,14 +52,27 @@ fn speed_4a() {
 #[test]
 fn concurrent_4a() {
     labsim::run(|| {
-        generic("concurrent_4a", 5, false, false, false);
+        Generic {
+            clients: 5,
+            cluster: spec("concurrent_4a"),
+            ..Generic::default()
+        }
+        .run();
     });
 }
 
 #[test]
 fn unreliable_4a() {
     labsim::run(|| {
-        generic("unreliable_4a", 5, true, false, false);
+        Generic {
+            clients: 5,
+            cluster: Spec {
+                unreliable: true,
+                ..spec("unreliable_4a")
+            },
+            ..Generic::default()
+        }
+        .run();
     });
 }
 
@@ -58,7 +81,11 @@ fn unreliable_one_key_4a() {
     labsim::run(|| {
         const CLIENTS: usize = 5;
         const APPENDS: usize = 10;
-        let config = Config::new(3, true, None, "4A", "unreliable_one_key_4a");
+        let config = Config::new(Spec {
+            servers: 3,
+            unreliable: true,
+            ..spec("unreliable_one_key_4a")
+        });
         let clerk = config.make_clerk(&config.all());
         config.begin("concurrent append to same key, unreliable (4A)");
         config.put(&clerk, 0, "k", "");
@@ -86,7 +113,10 @@ fn unreliable_one_key_4a() {
 #[test]
 fn one_partition_4a() {
     labsim::run(|| {
-        let config = Config::new(5, false, None, "4A", "one_partition_4a");
+        let config = Config::new(Spec {
+            servers: 5,
+            ..spec("one_partition_4a")
+        });
         let clerk = config.make_clerk(&config.all());
         config.put(&clerk, 0, "1", "13");
 
@@ -145,66 +175,116 @@ fn one_partition_4a() {
 #[test]
 fn many_partitions_one_client_4a() {
     labsim::run(|| {
-        generic("many_partitions_one_client_4a", 1, false, false, true);
+        Generic {
+            clients: 1,
+            partitions: true,
+            cluster: spec("many_partitions_one_client_4a"),
+            ..Generic::default()
+        }
+        .run();
     });
 }
 
 #[test]
 fn many_partitions_many_clients_4a() {
     labsim::run(|| {
-        generic("many_partitions_many_clients_4a", 5, false, false, true);
+        Generic {
+            clients: 5,
+            partitions: true,
+            cluster: spec("many_partitions_many_clients_4a"),
+            ..Generic::default()
+        }
+        .run();
     });
 }
 
 #[test]
 fn persist_one_client_4a() {
     labsim::run(|| {
-        generic("persist_one_client_4a", 1, false, true, false);
+        Generic {
+            clients: 1,
+            crash: true,
+            cluster: spec("persist_one_client_4a"),
+            ..Generic::default()
+        }
+        .run();
     });
 }
 
 #[test]
 fn persist_concurrent_4a() {
     labsim::run(|| {
-        generic("persist_concurrent_4a", 5, false, true, false);
+        Generic {
+            clients: 5,
+            crash: true,
+            cluster: spec("persist_concurrent_4a"),
+            ..Generic::default()
+        }
+        .run();
     });
 }
 
 #[test]
 fn persist_concurrent_unreliable_4a() {
     labsim::run(|| {
-        generic("persist_concurrent_unreliable_4a", 5, true, true, false);
+        Generic {
+            clients: 5,
+            crash: true,
+            cluster: Spec {
+                unreliable: true,
+                ..spec("persist_concurrent_unreliable_4a")
+            },
+            ..Generic::default()
+        }
+        .run();
     });
 }
 
 #[test]
 fn persist_partition_4a() {
     labsim::run(|| {
-        generic("persist_partition_4a", 5, false, true, true);
+        Generic {
+            clients: 5,
+            crash: true,
+            partitions: true,
+            cluster: spec("persist_partition_4a"),
+            ..Generic::default()
+        }
+        .run();
     });
 }
 
 #[test]
 fn persist_partition_unreliable_4a() {
     labsim::run(|| {
-        generic("persist_partition_unreliable_4a", 5, true, true, true);
+        Generic {
+            clients: 5,
+            crash: true,
+            partitions: true,
+            cluster: Spec {
+                unreliable: true,
+                ..spec("persist_partition_unreliable_4a")
+            },
+            ..Generic::default()
+        }
+        .run();
     });
 }
 
 #[test]
 fn persist_partition_unreliable_linearizable_4a() {
     labsim::run(|| {
-        Generic::new(
-            "4A",
-            "persist_partition_unreliable_linearizable_4a",
-            15,
-            7,
-            true,
-            true,
-            true,
-            None,
-            true,
-        )
+        Generic {
+            clients: 15,
+            crash: true,
+            partitions: true,
+            random_keys: true,
+            cluster: Spec {
+                servers: 7,
+                unreliable: true,
+                ..spec("persist_partition_unreliable_linearizable_4a")
+            },
+        }
         .run();
     });
 }

@@ -12,31 +12,29 @@ mod tester;
 use labsim::thread;
 
 use tester::generic::Generic;
-use tester::{Config, ELECTION_TIMEOUT};
+use tester::{Config, Spec, ELECTION_TIMEOUT};
 
 const MAX_RAFT_STATE: usize = 1000;
 
-/// The generic test with snapshots and with each client on its own key.
-fn generic(test: &'static str, clients: usize, unreliable: bool, crash: bool, partitions: bool) {
-    Generic::new(
-        "4B",
+/// The 4B cluster of the test named `test`: servers snapshotting at [`MAX_RAFT_STATE`]; the
+/// caller's struct literal turns on the rest.
+fn spec(test: &'static str) -> Spec {
+    Spec {
+        part: "4B",
         test,
-        clients,
-        5,
-        unreliable,
-        crash,
-        partitions,
-        Some(MAX_RAFT_STATE),
-        false,
-    )
-    .run();
+        max_raft_state: Some(MAX_RAFT_STATE),
+        ..Spec::default()
+    }
 }
 
 /// A server cut off while the others snapshot must be brought up to date by InstallSnapshot.
 #[test]
 fn snapshot_rpc_4b() {
     labsim::run(|| {
-        let config = Config::new(3, false, Some(MAX_RAFT_STATE), "4B", "snapshot_rpc_4b");
+        let config = Config::new(Spec {
+            servers: 3,
+            ..spec("snapshot_rpc_4b")
+        });
         let clerk = config.make_clerk(&config.all());
         config.begin("InstallSnapshot RPC (4B)");
         config.put(&clerk, 0, "a", "A");
@@ -52,11 +50,7 @@ fn snapshot_rpc_4b() {
         config.put(&majority, 1, "b", "B");
 
         // Has the majority thrown away most of its log?
-        let size = config.log_size();
-        assert!(
-            size <= 8 * MAX_RAFT_STATE,
-            "logs were not trimmed ({size} > 8*{MAX_RAFT_STATE})"
-        );
+        config.check_log_sizes();
 
         // A majority that needs the lagging server, so it has to catch up.
         config.partition(&[0, 2], &[1]);
@@ -83,7 +77,10 @@ fn snapshot_rpc_4b() {
 fn snapshot_size_4b() {
     labsim::run(|| {
         const MAX_SNAPSHOT_STATE: usize = 500;
-        let config = Config::new(3, false, Some(MAX_RAFT_STATE), "4B", "snapshot_size_4b");
+        let config = Config::new(Spec {
+            servers: 3,
+            ..spec("snapshot_size_4b")
+        });
         let clerk = config.make_clerk(&config.all());
         config.begin("snapshot size is reasonable (4B)");
         for _ in 0..200 {
@@ -92,11 +89,7 @@ fn snapshot_size_4b() {
             config.put(&clerk, 0, "x", "1");
             config.check(&clerk, 0, "x", "1");
         }
-        let size = config.log_size();
-        assert!(
-            size <= 8 * MAX_RAFT_STATE,
-            "logs were not trimmed ({size} > 8*{MAX_RAFT_STATE})"
-        );
+        config.check_log_sizes();
         let snapshot = config.snapshot_size();
         assert!(
             snapshot <= MAX_SNAPSHOT_STATE,
@@ -109,7 +102,10 @@ fn snapshot_size_4b() {
 #[test]
 fn speed_4b() {
     labsim::run(|| {
-        let config = Config::new(3, false, Some(MAX_RAFT_STATE), "4B", "speed_4b");
+        let config = Config::new(Spec {
+            servers: 3,
+            ..spec("speed_4b")
+        });
         tester::speed(&config, "4B");
     });
 }
@@ -117,58 +113,91 @@ fn speed_4b() {
 #[test]
 fn snapshot_recover_4b() {
     labsim::run(|| {
-        generic("snapshot_recover_4b", 1, false, true, false);
+        Generic {
+            clients: 1,
+            crash: true,
+            cluster: spec("snapshot_recover_4b"),
+            ..Generic::default()
+        }
+        .run();
     });
 }
 
 #[test]
 fn snapshot_recover_many_clients_4b() {
     labsim::run(|| {
-        generic("snapshot_recover_many_clients_4b", 20, false, true, false);
+        Generic {
+            clients: 20,
+            crash: true,
+            cluster: spec("snapshot_recover_many_clients_4b"),
+            ..Generic::default()
+        }
+        .run();
     });
 }
 
 #[test]
 fn snapshot_unreliable_4b() {
     labsim::run(|| {
-        generic("snapshot_unreliable_4b", 5, true, false, false);
+        Generic {
+            clients: 5,
+            cluster: Spec {
+                unreliable: true,
+                ..spec("snapshot_unreliable_4b")
+            },
+            ..Generic::default()
+        }
+        .run();
     });
 }
 
 #[test]
 fn snapshot_unreliable_recover_4b() {
     labsim::run(|| {
-        generic("snapshot_unreliable_recover_4b", 5, true, true, false);
+        Generic {
+            clients: 5,
+            crash: true,
+            cluster: Spec {
+                unreliable: true,
+                ..spec("snapshot_unreliable_recover_4b")
+            },
+            ..Generic::default()
+        }
+        .run();
     });
 }
 
 #[test]
 fn snapshot_unreliable_recover_concurrent_partition_4b() {
     labsim::run(|| {
-        generic(
-            "snapshot_unreliable_recover_concurrent_partition_4b",
-            5,
-            true,
-            true,
-            true,
-        );
+        Generic {
+            clients: 5,
+            crash: true,
+            partitions: true,
+            cluster: Spec {
+                unreliable: true,
+                ..spec("snapshot_unreliable_recover_concurrent_partition_4b")
+            },
+            ..Generic::default()
+        }
+        .run();
     });
 }
 
 #[test]
 fn snapshot_unreliable_recover_concurrent_partition_linearizable_4b() {
     labsim::run(|| {
-        Generic::new(
-            "4B",
-            "snapshot_unreliable_recover_concurrent_partition_linearizable_4b",
-            15,
-            7,
-            true,
-            true,
-            true,
-            Some(MAX_RAFT_STATE),
-            true,
-        )
+        Generic {
+            clients: 15,
+            crash: true,
+            partitions: true,
+            random_keys: true,
+            cluster: Spec {
+                servers: 7,
+                unreliable: true,
+                ..spec("snapshot_unreliable_recover_concurrent_partition_linearizable_4b")
+            },
+        }
         .run();
     });
 }

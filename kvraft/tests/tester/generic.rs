@@ -6,7 +6,7 @@ use std::time::Duration;
 use labsim::thread::{self, sleep};
 use rand::Rng;
 
-use super::{Config, ELECTION_TIMEOUT};
+use super::{Config, Spec, ELECTION_TIMEOUT};
 
 /// How long each of the three iterations lets the clients run.
 const CLIENT_RUN_TIME: Duration = Duration::from_secs(5);
@@ -14,57 +14,56 @@ const CLIENT_RUN_TIME: Duration = Duration::from_secs(5);
 /// How long clients run undisturbed before the partitioner starts.
 const PARTITION_START_DELAY: Duration = Duration::from_secs(1);
 
-/// The parameters of the course's `GenericTest`.
-#[derive(Clone, Copy)]
+/// The options of the course's `GenericTest`, as a struct literal: the cluster it runs on,
+/// and what the clients and the tester do to it.
+///
+/// ```ignore
+/// Generic {
+///     clients: 5,
+///     crash: true,
+///     cluster: Spec { unreliable: true, ..spec },
+///     ..Generic::default()
+/// }
+/// .run();
+/// ```
+#[derive(Debug, Clone, Copy)]
 pub struct Generic {
-    pub part: &'static str,
-    pub test: &'static str,
+    /// The servers: how many, the network, `maxraftstate`, and the test's part and name.
+    pub cluster: Spec,
+    /// How many client threads append and read at once.
     pub clients: usize,
-    pub servers: usize,
-    pub unreliable: bool,
+    /// Crash and restart every server at the end of each iteration.
     pub crash: bool,
+    /// Split the servers at random while the clients run.
     pub partitions: bool,
-    /// `None` is the course's −1: no snapshots.
-    pub max_raft_state: Option<usize>,
+    /// Clients pick a random key for each operation (and also put), instead of appending
+    /// to their own key and checking every read.
     pub random_keys: bool,
 }
 
-impl Generic {
-    /// The course's parameter order: clients, servers, unreliable, crash, partitions,
-    /// maxraftstate (`None` for −1), random keys.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        part: &'static str,
-        test: &'static str,
-        clients: usize,
-        servers: usize,
-        unreliable: bool,
-        crash: bool,
-        partitions: bool,
-        max_raft_state: Option<usize>,
-        random_keys: bool,
-    ) -> Generic {
+impl Default for Generic {
+    /// One client on the default cluster ([`Spec::default`]): no faults, each client on its
+    /// own key.
+    fn default() -> Self {
         Generic {
-            part,
-            test,
-            clients,
-            servers,
-            unreliable,
-            crash,
-            partitions,
-            max_raft_state,
-            random_keys,
+            cluster: Spec::default(),
+            clients: 1,
+            crash: false,
+            partitions: false,
+            random_keys: false,
         }
     }
+}
 
+impl Generic {
     /// The course's title, built from the parameters as the course builds it.
     pub fn title(&self) -> String {
         let mut title = String::new();
         let features = [
-            (self.unreliable, "unreliable net, "),
+            (self.cluster.unreliable, "unreliable net, "),
             (self.crash, "restarts, "),
             (self.partitions, "partitions, "),
-            (self.max_raft_state.is_some(), "snapshots, "),
+            (self.cluster.max_raft_state.is_some(), "snapshots, "),
             (self.random_keys, "random keys, "),
         ];
         for (on, words) in features {
@@ -77,20 +76,14 @@ impl Generic {
         } else {
             "one client"
         });
-        format!("{title} ({})", self.part)
+        format!("{title} ({})", self.cluster.part)
     }
 
     /// Three iterations of: clients append and read for 5 s (while partitions change, if
     /// asked), heal, crash and restart every server (if asked), then check every client's
     /// appends, the log sizes, and finally the whole history's linearizability.
     pub fn run(self) {
-        let config = Config::new(
-            self.servers,
-            self.unreliable,
-            self.max_raft_state,
-            self.part,
-            self.test,
-        );
+        let config = Config::new(self.cluster);
         let checker = config.make_clerk(&config.all());
         config.begin(&self.title());
         for _iteration in 0..3 {
@@ -144,14 +137,14 @@ impl Generic {
     }
 
     fn crash_and_restart_all(&self, config: &Config) {
-        for i in 0..config.n {
-            config.shutdown_server(i);
+        for i in config.all() {
+            config.crash(i);
         }
         // Wait for a while for servers to shut down, since shutdown isn't a real crash and
         // isn't instantaneous.
         sleep(ELECTION_TIMEOUT);
-        for i in 0..config.n {
-            config.start_server(i);
+        for i in config.all() {
+            config.restart(i);
         }
         config.connect_all();
     }
@@ -168,7 +161,7 @@ impl Generic {
             config.put(&clerk, client, &key, "");
         }
         while !done.load(Ordering::Relaxed) {
-            let (draw, put_draw, key_draw) = config.network.with_rng(|rng| {
+            let (draw, put_draw, key_draw) = config.network().with_rng(|rng| {
                 (
                     rng.gen_range(0..1000),
                     rng.gen_range(0..1000),
@@ -202,13 +195,14 @@ impl Generic {
 
 /// Every `ELECTION_TIMEOUT` plus 0-199 ms, splits the servers in two at random.
 fn partitioner(config: &Config, done: &AtomicBool) {
+    let n = config.server_count();
     while !done.load(Ordering::Relaxed) {
-        let (sides, pause) = config.network.with_rng(|rng| {
-            let sides: Vec<bool> = (0..config.n).map(|_| rng.gen_bool(0.5)).collect();
+        let (sides, pause) = config.network().with_rng(|rng| {
+            let sides: Vec<bool> = (0..n).map(|_| rng.gen_bool(0.5)).collect();
             (sides, rng.gen_range(0..200))
         });
-        let left: Vec<usize> = (0..config.n).filter(|&i| sides[i]).collect();
-        let right: Vec<usize> = (0..config.n).filter(|&i| !sides[i]).collect();
+        let left: Vec<usize> = (0..n).filter(|&i| sides[i]).collect();
+        let right: Vec<usize> = (0..n).filter(|&i| !sides[i]).collect();
         config.partition(&left, &right);
         sleep(ELECTION_TIMEOUT + Duration::from_millis(pause));
     }

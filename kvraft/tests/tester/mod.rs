@@ -2,6 +2,12 @@
 //! course's partition, crash and restart operations, clerks whose operations are counted and
 //! recorded, and the checks of section 5 of the course's reference.
 //!
+//! The shared vocabulary is labtest's: the servers are a [`labtest::Cluster`] (wiring, links,
+//! partitions, crash and restart, clerks' ends), a test's graded sub-tests are
+//! [`labtest::Stages`], the clients' operations a [`labtest::History`], and the log-size check
+//! is [`labtest::sizes::check_trimmed`]. What is kvraft's own: persisters that survive a
+//! crash, the leader, and clerks whose calls are recorded.
+//!
 //! Threads, locks, sleeps and the clock are labsim's, and every random choice comes from the
 //! network's seeded RNG, so a test built inside a labsim simulation runs in virtual time
 //! (its history's times too) and replays from the simulation's seed.
@@ -10,9 +16,7 @@
 
 pub mod generic;
 
-use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,206 +24,166 @@ use kvraft::{Clerk, KvServer};
 use labrpc::{Network, Server};
 use labsim::sync::Mutex;
 use labsim::time::Instant;
+use labtest::sizes::{self, Persisted};
+use labtest::{Cluster, Counts, History, Stages, TestInfo, LINEARIZABILITY_TIMEOUT};
 use linearizability::models::{KvInput, KvModel, KvOutput};
-use linearizability::{check_operations, visualize, Operation, Verdict};
+use linearizability::Operation;
 use raft::Persister;
-use rand::seq::SliceRandom;
-use rand::Rng;
 
 /// The course's election timeout; tests sleep this long to let a new term start.
 pub const ELECTION_TIMEOUT: Duration = Duration::from_millis(1000);
 
-/// The course's time limit for one linearizability check; a check that takes longer is
-/// reported as unknown and the history is accepted, as in the course.
-pub const LINEARIZABILITY_TIMEOUT: Duration = Duration::from_secs(1);
+/// What a test's cluster is: `Config::new(Spec { servers: 3, ..Spec::default() })`.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    /// `"4A"` or `"4B"` (the demo and the bench give their own).
+    pub part: &'static str,
+    /// The Rust test's name: in the results file and the picture's file name.
+    pub test: &'static str,
+    /// How many servers.
+    pub servers: usize,
+    /// Start with an unreliable network (requests and replies lost, replies delayed).
+    pub unreliable: bool,
+    /// The servers' `maxraftstate`; `None` is the course's −1: no snapshots.
+    pub max_raft_state: Option<usize>,
+}
+
+impl Default for Spec {
+    /// Five servers on a reliable network, without snapshots, as the course's generic test.
+    fn default() -> Self {
+        Spec {
+            part: "",
+            test: "",
+            servers: 5,
+            unreliable: false,
+            max_raft_state: None,
+        }
+    }
+}
 
 /// A test's cluster.
 pub struct Config {
-    pub network: Network,
-    pub n: usize,
-    servers: Mutex<Vec<Option<Arc<KvServer>>>>,
+    /// The servers, hosted as `"0"`, `"1"`, ...
+    cluster: Cluster<Arc<KvServer>>,
+    /// Per server, what it persisted: the running server's, or what survived its crash.
     persisters: Mutex<Vec<Arc<Persister>>>,
-    /// Per server, the names of its ends to every server.
-    end_names: Mutex<Vec<Vec<String>>>,
-    /// Clerk id → the names of its ends, by server.
-    clerk_ends: Mutex<BTreeMap<u64, Vec<String>>>,
-    next_clerk: AtomicU64,
     max_raft_state: Option<usize>,
-    /// Clerk operations made through the test's wrappers (the result line's ops column).
-    ops: AtomicU64,
     /// Every recorded operation, for the linearizability check.
-    history: Mutex<Vec<Operation<KvInput, KvOutput>>>,
-    started: Instant,
-    lab_part: &'static str,
-    test_name: &'static str,
-    /// The sub-test in progress: begun by `begin`, closed by `end`.
-    current: Mutex<Option<Run>>,
-    /// The sides of the last partition, until `connect_all` heals it.
-    last_partition: Mutex<Option<(Vec<usize>, Vec<usize>)>>,
+    history: History<KvInput, KvOutput>,
+    /// The (sub-)tests' banners and result lines; its op count is the ops column.
+    stages: Stages,
 }
 
-/// One begun sub-test and the counters at its start.
-struct Run {
-    test: labtest::Run,
-    rpcs: u64,
-    bytes: u64,
-    ops: u64,
-}
-
-/// A clerk made by the tester, with the names of its ends so the tester can cut it off.
+/// A clerk made by the tester, with its number in the cluster so the tester can cut it off.
 pub struct TestClerk {
     pub id: u64,
     pub clerk: Clerk,
 }
 
 impl Config {
-    /// A cluster of `n` servers, unreliable or not, with `max_raft_state` (`None` for −1).
-    pub fn new(
-        n: usize,
-        unreliable: bool,
-        max_raft_state: Option<usize>,
-        part: &'static str,
-        test: &'static str,
-    ) -> Config {
+    /// The servers of `spec`, started and connected. No stage has begun.
+    pub fn new(spec: Spec) -> Config {
         labtest::init_logging();
         let seed = labrpc::seed_from_env().unwrap_or_else(|error| panic!("{error}"));
-        let network = Network::with_seed(seed);
-        network.set_reliable(!unreliable);
-        let config = Config {
-            network,
-            n,
-            servers: Mutex::new(vec![None; n]),
-            persisters: Mutex::new((0..n).map(|_| Arc::new(Persister::new())).collect()),
-            end_names: Mutex::new(vec![Vec::new(); n]),
-            clerk_ends: Mutex::new(BTreeMap::new()),
-            next_clerk: AtomicU64::new(0),
-            max_raft_state,
-            ops: AtomicU64::new(0),
-            history: Mutex::new(Vec::new()),
-            started: Instant::now(),
-            lab_part: part,
-            test_name: test,
-            current: Mutex::new(None),
-            last_partition: Mutex::new(None),
+        let net = Arc::new(Network::with_seed(seed));
+        net.set_reliable(!spec.unreliable);
+        let names = (0..spec.servers).map(|i| i.to_string()).collect();
+        let test = TestInfo {
+            lab: "kvraft",
+            part: spec.part,
+            test: spec.test,
+            title: String::new(),
+            peers: spec.servers,
+            seed,
         };
-        for i in 0..n {
-            config.start_server(i);
+        let totals_net = Arc::clone(&net);
+        let stages = Stages::new(test, true, move || Counts {
+            rpcs: totals_net.total_count(),
+            bytes: totals_net.total_bytes(),
+            commits: None,
+            ops: None,
+        });
+        let config = Config {
+            cluster: Cluster::new(net, names),
+            persisters: Mutex::new((0..spec.servers).map(|_| Arc::default()).collect()),
+            max_raft_state: spec.max_raft_state,
+            history: History::new(),
+            stages,
+        };
+        for i in 0..spec.servers {
+            config.restart(i);
         }
         config.connect_all();
         config
     }
 
-    fn random_name(&self) -> String {
-        self.network.with_rng(|rng| {
-            (0..20)
-                .map(|_| rng.gen_range(b'a'..=b'z') as char)
-                .collect()
-        })
+    /// The network.
+    pub fn network(&self) -> &Network {
+        self.cluster.net()
     }
 
-    /// Starts (or restarts) server `i` from its saved state, with fresh end names so that ends
-    /// from an earlier incarnation cannot reach anyone. It is not connected yet.
-    pub fn start_server(&self, i: usize) {
-        let names: Vec<String> = (0..self.n).map(|_| self.random_name()).collect();
-        let ends = names
-            .iter()
-            .enumerate()
-            .map(|(j, name)| {
-                let end = self
-                    .network
-                    .create_end(name.clone())
-                    .expect("fresh end name");
-                self.network
-                    .connect(name, &j.to_string())
-                    .expect("end exists");
-                end
-            })
-            .collect();
-        self.end_names.lock()[i] = names;
+    /// How many servers.
+    pub fn server_count(&self) -> usize {
+        self.cluster.len()
+    }
+
+    /// Every server's number.
+    pub fn all(&self) -> Vec<usize> {
+        self.cluster.all()
+    }
+
+    /// Starts server `i`, which is down, from a copy of what it persisted, with fresh ends
+    /// so that ends from an earlier incarnation cannot reach anyone. It stays disconnected
+    /// until connected.
+    pub fn restart(&self, i: usize) {
         let persister = Arc::new(self.persisters.lock()[i].copy());
         self.persisters.lock()[i] = Arc::clone(&persister);
-        let kv = KvServer::start(ends, i, persister, self.max_raft_state);
-        let mut server = Server::new();
-        for service in kv.services() {
-            server.add_service(service);
-        }
-        self.network.add_server(i.to_string(), server);
-        self.servers.lock()[i] = Some(kv);
-        log::info!(target: "tester", "restart {i}");
+        self.cluster.start(i, |incarnation| {
+            let kv = KvServer::start(incarnation.peers, i, persister, self.max_raft_state);
+            let mut server = Server::new();
+            for service in kv.services() {
+                server.add_service(service);
+            }
+            (kv, server)
+        });
     }
 
     /// Crashes server `i`: cut it off, delete it from the network so in-flight calls fail,
     /// keep a copy of its persisted state, and kill it.
-    pub fn shutdown_server(&self, i: usize) {
-        log::info!(target: "tester", "crash {i}");
-        self.disconnect(i, &self.all());
-        self.network.delete_server(&i.to_string());
-        for name in self.end_names.lock()[i].drain(..) {
-            let _ = self.network.delete_end(&name);
-        }
+    pub fn crash(&self, i: usize) {
+        let kv = self.cluster.crash(i);
         let copy = Arc::new(self.persisters.lock()[i].copy());
         self.persisters.lock()[i] = copy;
-        if let Some(kv) = self.servers.lock()[i].take() {
+        if let Some(kv) = kv {
             kv.kill();
         }
     }
 
-    pub fn all(&self) -> Vec<usize> {
-        (0..self.n).collect()
-    }
-
-    fn set_link(&self, from: usize, to: usize, enabled: bool) {
-        let names = self.end_names.lock();
-        if let Some(name) = names[from].get(to) {
-            let _ = self.network.enable(name, enabled);
+    /// Restarts every crashed server (disconnected, like [`restart`](Config::restart)).
+    pub fn restart_crashed(&self) {
+        for i in self.cluster.crashed() {
+            self.restart(i);
         }
     }
 
-    /// Enables the links between `i` and every server in `to`, both ways.
-    pub fn connect(&self, i: usize, to: &[usize]) {
-        for &j in to {
-            self.set_link(i, j, true);
-            self.set_link(j, i, true);
-        }
-    }
-
-    /// Disables the links between `i` and every server in `from`, both ways.
-    pub fn disconnect(&self, i: usize, from: &[usize]) {
-        for &j in from {
-            self.set_link(i, j, false);
-            self.set_link(j, i, false);
-        }
-    }
-
+    /// Heals any partition and connects every server.
     pub fn connect_all(&self) {
-        *self.last_partition.lock() = None;
-        let all = self.all();
-        for i in 0..self.n {
-            self.connect(i, &all);
-        }
+        self.cluster.connect_all();
     }
 
     /// Connects each side internally and cuts every link between the sides.
     pub fn partition(&self, p1: &[usize], p2: &[usize]) {
-        log::info!(target: "tester", "partition {p1:?} | {p2:?}");
-        *self.last_partition.lock() = Some((p1.to_vec(), p2.to_vec()));
-        for &i in p1 {
-            self.disconnect(i, p2);
-            self.connect(i, p1);
-        }
-        for &i in p2 {
-            self.disconnect(i, p1);
-            self.connect(i, p2);
-        }
+        self.cluster.partition(&[p1, p2]);
     }
 
     /// A partition with the current leader in the minority: `n/2 + 1` non-leaders, then the
     /// leader and the rest.
     pub fn make_partition(&self) -> (Vec<usize>, Vec<usize>) {
+        let n = self.server_count();
         let leader = self.leader().unwrap_or(0);
-        let others: Vec<usize> = (0..self.n).filter(|&i| i != leader).collect();
-        let majority = others[..self.n / 2 + 1].to_vec();
-        let mut minority = others[self.n / 2 + 1..].to_vec();
+        let others: Vec<usize> = (0..n).filter(|&i| i != leader).collect();
+        let majority = others[..n / 2 + 1].to_vec();
+        let mut minority = others[n / 2 + 1..].to_vec();
         minority.push(leader);
         (majority, minority)
     }
@@ -231,99 +195,50 @@ impl Config {
 
     /// The server that believes it is leader with the highest term, and that term.
     pub fn leader_and_term(&self) -> Option<(usize, u64)> {
-        let servers = self.servers.lock();
-        servers
-            .iter()
-            .enumerate()
+        self.cluster
+            .running()
+            .into_iter()
             .filter_map(|(i, kv)| {
-                let (term, is_leader) = kv.as_ref()?.raft().state();
+                let (term, is_leader) = kv.raft().state();
                 is_leader.then_some((term, i))
             })
             .max()
             .map(|(term, i)| (i, term))
     }
 
-    /// Starts every crashed server again.
-    pub fn restart_crashed(&self) {
-        let crashed: Vec<usize> = (0..self.n)
-            .filter(|&i| self.servers.lock()[i].is_none())
-            .collect();
-        for i in crashed {
-            self.start_server(i);
-        }
-    }
-
     /// Which servers are down and how the network is split, in a few words.
-    pub fn fault_summary(&self) -> String {
-        let crashed: Vec<usize> = (0..self.n)
-            .filter(|&i| self.servers.lock()[i].is_none())
-            .collect();
-        let mut words = Vec::new();
-        if !crashed.is_empty() {
-            words.push(format!("down {crashed:?}"));
-        }
-        if let Some((left, right)) = self.last_partition.lock().as_ref() {
-            words.push(format!("{left:?} | {right:?}"));
-        }
-        words.join(", ")
+    pub fn describe_faults(&self) -> String {
+        self.cluster.describe_faults()
     }
 
     /// A clerk with ends to every server, in random order, enabled only towards `to`.
     pub fn make_clerk(&self, to: &[usize]) -> TestClerk {
-        let mut order: Vec<usize> = self.all();
-        self.network.with_rng(|rng| order.shuffle(rng));
-        let names: Vec<String> = (0..self.n).map(|_| self.random_name()).collect();
-        let ends = order
-            .iter()
-            .map(|&j| {
-                let end = self
-                    .network
-                    .create_end(names[j].clone())
-                    .expect("fresh end name");
-                self.network
-                    .connect(&names[j], &j.to_string())
-                    .expect("end exists");
-                end
-            })
-            .collect();
-        let id = self.next_clerk.fetch_add(1, Ordering::Relaxed);
-        self.clerk_ends.lock().insert(id, names);
-        self.connect_clerk(id, to);
+        let ends = self.cluster.clerk_ends(to);
         TestClerk {
-            id,
-            clerk: Clerk::new(ends),
+            id: ends.id,
+            clerk: Clerk::new(ends.ends),
         }
     }
 
     /// Enables the clerk's ends to exactly the servers in `to`.
     pub fn connect_clerk(&self, clerk: u64, to: &[usize]) {
-        let ends = self.clerk_ends.lock();
-        for (j, name) in ends[&clerk].iter().enumerate() {
-            let _ = self.network.enable(name, to.contains(&j));
-        }
+        self.cluster.connect_clerk(clerk, to);
     }
 
+    /// Deletes the clerk's ends: its calls fail from now on.
     pub fn delete_clerk(&self, clerk: TestClerk) {
-        for name in self.clerk_ends.lock().remove(&clerk.id).unwrap_or_default() {
-            let _ = self.network.delete_end(&name);
-        }
+        self.cluster.delete_clerk(clerk.id);
     }
 
-    fn now(&self) -> u64 {
-        self.started.elapsed().as_nanos() as u64
-    }
-
+    /// Counts an operation for the result line and records it in the history.
     fn record(&self, client: usize, input: KvInput, call: u64, output: KvOutput) {
-        let returned = self.now();
-        self.ops.fetch_add(1, Ordering::Relaxed);
-        self.history
-            .lock()
-            .push(Operation::new(client, input, call, output, returned));
+        self.stages.count_op();
+        self.history.record(client, input, call, output);
     }
 
     /// `Get` through the clerk, counted and recorded in the history as client `client`.
     pub fn get(&self, clerk: &TestClerk, client: usize, key: &str) -> String {
-        let call = self.now();
+        let call = self.history.now();
         let value = clerk.clerk.get(key);
         self.record(client, KvInput::get(key), call, KvOutput::new(&value));
         value
@@ -331,108 +246,17 @@ impl Config {
 
     /// `Put` through the clerk, counted and recorded.
     pub fn put(&self, clerk: &TestClerk, client: usize, key: &str, value: &str) {
-        let call = self.now();
+        let call = self.history.now();
         clerk.clerk.put(key, value);
         self.record(client, KvInput::put(key, value), call, KvOutput::default());
     }
 
     /// `Append` through the clerk, counted and recorded.
     pub fn append(&self, clerk: &TestClerk, client: usize, key: &str, value: &str) {
-        let call = self.now();
+        let call = self.history.now();
         clerk.clerk.append(key, value);
-        self.record(
-            client,
-            KvInput::append(key, value),
-            call,
-            KvOutput::default(),
-        );
-    }
-
-    /// The largest Raft state over all servers' persisters.
-    pub fn log_size(&self) -> usize {
-        let persisters = self.persisters.lock();
-        persisters
-            .iter()
-            .map(|p| p.raft_state_size())
-            .max()
-            .unwrap_or(0)
-    }
-
-    /// The largest snapshot over all servers' persisters.
-    pub fn snapshot_size(&self) -> usize {
-        let persisters = self.persisters.lock();
-        persisters
-            .iter()
-            .map(|p| p.snapshot_size())
-            .max()
-            .unwrap_or(0)
-    }
-
-    /// Fails unless Raft state stays within 8 × maxraftstate, or, without snapshots, no
-    /// snapshot was taken.
-    pub fn check_log_sizes(&self) {
-        match self.max_raft_state {
-            Some(limit) => {
-                let size = self.log_size();
-                assert!(
-                    size <= 8 * limit,
-                    "logs were not trimmed ({size} > 8*{limit})"
-                );
-            }
-            None => {
-                let size = self.snapshot_size();
-                assert_eq!(size, 0, "snapshot too large ({size}) for maxraftstate -1");
-            }
-        }
-    }
-
-    /// Checks the recorded history with the linearizability checker; on an illegal history
-    /// writes the HTML picture and fails with its path. A check that gives up is accepted, as
-    /// in the course, and says why. The verdict goes into the results line.
-    pub fn check_linearizable(&self) {
-        let history = self.history();
-        log::info!(
-            target: "tester",
-            "history: {} operations, fingerprint {:016x}",
-            history.len(),
-            history_fingerprint(&history)
-        );
-        let result = check_operations(&KvModel, &history, Some(LINEARIZABILITY_TIMEOUT));
-        if let Some(run) = self.current.lock().as_mut() {
-            run.test.note_linearizability(result.describe());
-        }
-        match result.verdict {
-            Verdict::Linearizable => {}
-            Verdict::Unknown => println!(
-                "info: linearizability check gave up ({}), assuming history is ok",
-                result.describe()
-            ),
-            Verdict::Illegal => {
-                let path = std::env::temp_dir().join(format!(
-                    "kvraft-{}-{}.html",
-                    self.test_name,
-                    self.network.seed()
-                ));
-                match visualize::write_html(&KvModel, &history, &result, &path) {
-                    Ok(()) => panic!("history is not linearizable; see {}", path.display()),
-                    Err(error) => panic!("history is not linearizable (no picture: {error})"),
-                }
-            }
-        }
-    }
-
-    /// A copy of the recorded history.
-    pub fn history(&self) -> Vec<Operation<KvInput, KvOutput>> {
-        self.history.lock().clone()
-    }
-
-    /// How many operations the history holds.
-    pub fn history_len(&self) -> usize {
-        self.history.lock().len()
-    }
-
-    pub fn op_count(&self) -> u64 {
-        self.ops.load(Ordering::Relaxed)
+        let input = KvInput::append(key, value);
+        self.record(client, input, call, KvOutput::default());
     }
 
     /// `Get` through the clerk, which must return `expected`.
@@ -444,33 +268,73 @@ impl Config {
         );
     }
 
+    /// What every server has persisted (a crashed one: what survived its crash).
+    pub fn persisted(&self) -> Vec<Persisted> {
+        let persisters = self.persisters.lock();
+        let servers = persisters.iter().enumerate();
+        servers
+            .map(|(i, persister)| Persisted {
+                server: format!("server {i}"),
+                raft_state: persister.raft_state_size(),
+                snapshot: persister.snapshot_size(),
+            })
+            .collect()
+    }
+
+    /// The largest snapshot over all servers.
+    pub fn snapshot_size(&self) -> usize {
+        let persisted = self.persisted();
+        persisted
+            .iter()
+            .map(|server| server.snapshot)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The course's `checklogs`: Raft state within 8 × maxraftstate, or, without
+    /// snapshots, no snapshot taken.
+    pub fn check_log_sizes(&self) {
+        sizes::check_trimmed(&self.persisted(), self.max_raft_state);
+    }
+
+    /// Checks the recorded history with the linearizability checker within the course's
+    /// [`LINEARIZABILITY_TIMEOUT`] (see [`History::check`]). Logs the history's fingerprint
+    /// first, for the replay test.
+    pub fn check_linearizable(&self) {
+        let history = self.history();
+        log::info!(
+            target: "tester",
+            "history: {} operations, fingerprint {:016x}",
+            history.len(),
+            history_fingerprint(&history)
+        );
+        self.history
+            .check(&KvModel, LINEARIZABILITY_TIMEOUT, &self.stages);
+    }
+
+    /// A copy of the recorded history.
+    pub fn history(&self) -> Vec<Operation<KvInput, KvOutput>> {
+        self.history.operations()
+    }
+
+    /// How many operations the history holds.
+    pub fn history_len(&self) -> usize {
+        self.history.len()
+    }
+
+    /// How many operations the tester's clerk wrappers made.
+    pub fn op_count(&self) -> u64 {
+        self.stages.ops()
+    }
+
     /// Starts a (sub-)test: prints its banner and notes the counters.
     pub fn begin(&self, title: &str) {
-        let test = labtest::Run::begin(labtest::TestInfo {
-            lab: "kvraft",
-            part: self.lab_part,
-            test: self.test_name,
-            title: title.to_string(),
-            peers: self.n,
-            seed: self.network.seed(),
-        });
-        *self.current.lock() = Some(Run {
-            test,
-            rpcs: self.network.total_count(),
-            bytes: self.network.total_bytes(),
-            ops: self.op_count(),
-        });
+        self.stages.begin(title);
     }
 
     /// Ends the (sub-)test: checks its time limit, prints the result line, records figures.
     pub fn end(&self) {
-        let mut run = self.current.lock().take().expect("end() without begin()");
-        run.test.pass(labtest::Counts {
-            rpcs: self.network.total_count() - run.rpcs,
-            bytes: self.network.total_bytes() - run.bytes,
-            commits: None,
-            ops: Some(self.op_count() - run.ops),
-        });
+        self.stages.end();
     }
 }
 
@@ -513,8 +377,8 @@ pub fn speed(config: &Config, part: &str) {
 impl Drop for Config {
     fn drop(&mut self) {
         // Close the network first so that threads blocked in calls end, then kill servers.
-        self.network.cleanup();
-        for kv in self.servers.lock().iter_mut().filter_map(Option::take) {
+        self.network().cleanup();
+        for kv in self.cluster.take_all() {
             kv.kill();
         }
     }
