@@ -997,17 +997,21 @@ fn heading_ids(text: &str) -> BTreeSet<String> {
     ids
 }
 
-/// The prose of a chapter, without code blocks or inline code.
+/// The prose of a chapter, without code blocks or inline code (a span may cross a line
+/// break, not a paragraph).
 fn prose(text: &str) -> String {
     let mut fence = false;
+    let mut inside = false;
     let mut kept = String::new();
     for line in text.lines() {
         if line.trim_start().starts_with("```") {
             fence = !fence;
             continue;
         }
+        if line.trim().is_empty() {
+            inside = false;
+        }
         if !fence {
-            let mut inside = false;
             for c in line.chars() {
                 if c == '`' {
                     inside = !inside;
