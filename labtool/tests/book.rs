@@ -699,7 +699,7 @@ fn commands(code: &[Code]) -> Vec<(String, Vec<String>)> {
 fn fail_with(problems: Vec<String>, what: &str) {
     assert!(
         problems.is_empty(),
-        "the book shows {what} that do not exist:\n  {}",
+        "the book and the code disagree ({what}):\n  {}",
         problems.join("\n  ")
     );
 }
