@@ -285,7 +285,11 @@ fn all_tests() -> BTreeMap<String, Vec<TestFn>> {
 /// The text of every `.rs` file under a crate's `tests/`.
 fn test_sources(krate: &str) -> String {
     let mut files = Vec::new();
-    collect_files(&workspace_root().join(krate).join("tests"), "rs", &mut files);
+    collect_files(
+        &workspace_root().join(krate).join("tests"),
+        "rs",
+        &mut files,
+    );
     files
         .iter()
         .map(|file| fs::read_to_string(file).unwrap())
@@ -344,7 +348,10 @@ fn target_source(krate: &str, kind: &str, name: &str) -> Option<String> {
             root.join(format!("tests/{name}/main.rs")),
         ],
     };
-    if let Some(text) = candidates.iter().find_map(|path| fs::read_to_string(path).ok()) {
+    if let Some(text) = candidates
+        .iter()
+        .find_map(|path| fs::read_to_string(path).ok())
+    {
         return Some(text);
     }
     // A [[bin]] whose name is not its file's.
@@ -729,9 +736,11 @@ fn commands_exist() {
 
 /// A part suffix of the labs' test names.
 fn has_test_suffix(name: &str) -> bool {
-    ["_1", "_2", "_3a", "_3b", "_3c", "_3d", "_4a", "_4b", "_5a", "_5b", "_test"]
-        .iter()
-        .any(|suffix| name.ends_with(suffix))
+    [
+        "_1", "_2", "_3a", "_3b", "_3c", "_3d", "_4a", "_4b", "_5a", "_5b", "_test",
+    ]
+    .iter()
+    .any(|suffix| name.ends_with(suffix))
 }
 
 /// Every test name the book mentions is a `#[test]` function.
@@ -755,7 +764,10 @@ fn test_names_exist() {
             }
         }
     }
-    assert!(checked > 20, "only {checked} test names found: is the parser broken?");
+    assert!(
+        checked > 20,
+        "only {checked} test names found: is the parser broken?"
+    );
     fail_with(problems, "test names");
 }
 
@@ -791,12 +803,8 @@ fn banners_exist() {
             problems.push(format!("{}: no part {part}", code.place));
             continue;
         };
-        let source = sources
-            .entry(krate)
-            .or_insert_with(|| test_sources(krate));
-        let title = title
-            .strip_suffix(&format!(" ({part})"))
-            .unwrap_or(title);
+        let source = sources.entry(krate).or_insert_with(|| test_sources(krate));
+        let title = title.strip_suffix(&format!(" ({part})")).unwrap_or(title);
         let printed = source.contains(&format!("\"{title}\""))
             || title.split(", ").all(|piece| source.contains(piece));
         if !printed {
@@ -811,8 +819,19 @@ fn banners_exist() {
 #[test]
 fn lone_flags_exist() {
     const CARGO_AND_LIBTEST: [&str; 14] = [
-        "--release", "--locked", "--offline", "--nocapture", "--test-threads", "--exact",
-        "--list", "--no-run", "--test", "--bin", "--example", "--package", "--help",
+        "--release",
+        "--locked",
+        "--offline",
+        "--nocapture",
+        "--test-threads",
+        "--exact",
+        "--list",
+        "--no-run",
+        "--test",
+        "--bin",
+        "--example",
+        "--package",
+        "--help",
         "--version",
     ];
     let mut known = World::load().known_flags();
@@ -907,7 +926,10 @@ fn table_entries(region: &str) -> BTreeSet<(String, String)> {
             continue;
         }
         for function in functions.split(',') {
-            entries.insert((file.to_string(), function.trim().trim_matches('`').to_string()));
+            entries.insert((
+                file.to_string(),
+                function.trim().trim_matches('`').to_string(),
+            ));
         }
     }
     entries
@@ -1080,7 +1102,8 @@ fn links() {
             match fs::read_to_string(&path) {
                 Err(_) => problems.push(format!("{name}: includes `{file}`, which is missing")),
                 Ok(text) => {
-                    let named = anchor.filter(|a| !a.chars().all(|c| c.is_ascii_digit() || c == ':'));
+                    let named =
+                        anchor.filter(|a| !a.chars().all(|c| c.is_ascii_digit() || c == ':'));
                     if let Some(anchor) = named {
                         if !text.contains(&format!("ANCHOR: {anchor}")) {
                             problems.push(format!("{name}: `{file}` has no anchor `{anchor}`"));
@@ -1174,10 +1197,15 @@ fn examples_compile_and_run() {
             .arg("-o")
             .arg(&binary)
             .arg("-L")
-            .arg(format!("dependency={}", target.join("debug/deps").display()));
+            .arg(format!(
+                "dependency={}",
+                target.join("debug/deps").display()
+            ));
         for name in &used {
             let rlib = target.join(format!("debug/lib{name}.rlib"));
-            rustc.arg("--extern").arg(format!("{name}={}", rlib.display()));
+            rustc
+                .arg("--extern")
+                .arg(format!("{name}={}", rlib.display()));
         }
         let output = rustc.output().expect("rustc runs");
         assert!(
