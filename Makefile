@@ -17,9 +17,11 @@ JOBS ?= 4
 TIMEOUT ?= 240
 # Extra arguments for `make demo`, e.g. ARGS="--seconds 20 --seed 7".
 ARGS ?=
-# mdBook for `make book`: this version, installed with cargo into CARGO_HOME when missing.
+# mdBook for `make book`: this version, installed by `cargo install` under MDBOOK_ROOT when
+# missing (cargo's own install root by default, so one install serves every checkout).
 MDBOOK_VERSION = 0.5.4
-MDBOOK ?= $(or $(CARGO_HOME),$(HOME)/.cargo)/bin/mdbook
+MDBOOK_ROOT ?= $(or $(CARGO_INSTALL_ROOT),$(CARGO_HOME),$(HOME)/.cargo)
+MDBOOK = $(MDBOOK_ROOT)/bin/mdbook
 
 LAB_TEST = $(CARGO) test --locked
 
@@ -148,8 +150,8 @@ fmt: ## Format the workspace.
 book: ## Build the lab book into book/html (installs mdBook the first time); warnings and broken links fail.
 	@if [ "$$($(MDBOOK) --version 2>/dev/null)" != "mdbook v$(MDBOOK_VERSION)" ]; then \
 		echo "installing mdbook $(MDBOOK_VERSION) (once; a few minutes)"; \
-		$(CARGO) install --locked mdbook --version $(MDBOOK_VERSION) \
-			--no-default-features --features search; \
+		$(CARGO) install --locked mdbook --version $(MDBOOK_VERSION) --root $(MDBOOK_ROOT) \
+			--no-default-features --features search || exit 1; \
 	fi
 	@# mdBook has no warnings-as-errors switch: any WARN or ERROR line it prints fails the build.
 	@$(MDBOOK) build book > book/html.log 2>&1; status=$$?; cat book/html.log; \

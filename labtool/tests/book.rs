@@ -4,7 +4,7 @@
 //! for the testers' banners) and inline code spans in the prose. What it shows must exist:
 //!
 //! - **commands** (`make ...`, `cargo run/test/doc/build/install ...`, `lab ...`, with any
-//!   `VAR=value` prefix): every make target is a rule of the Makefile; every `lab`
+//!   `VAR=value` prefix; in shell blocks, inline spans, and `$ ` lines of text blocks): every make target is a rule of the Makefile; every `lab`
 //!   subcommand and flag is in `lab <sub> --help`; every crate is a workspace member; every
 //!   test filter (`cargo test -p C FILTER`, `lab stress C FILTER`, `make stress CRATE= TEST=`)
 //!   matches at least one `#[test]` function of that crate; every `--test`, `--bin` and
@@ -692,6 +692,9 @@ fn commands(code: &[Code]) -> Vec<(String, Vec<String>)> {
             whole
         } else if piece.kind == "inline" && looks_like_command(&piece.text) {
             piece.text.clone()
+        } else if let Some(command) = piece.text.strip_prefix("$ ") {
+            // A command shown with its output in a text block.
+            command.to_string()
         } else {
             continue;
         };
