@@ -20,12 +20,18 @@ TIMEOUT ?= 240
 SWEEP_SECONDS ?= 600
 # Extra arguments for `make demo`, e.g. ARGS="--seconds 20 --seed 7".
 ARGS ?=
+# mdBook for `make book`: this version, installed by `cargo install` under MDBOOK_ROOT when
+# missing (cargo's own install root by default, so one install serves every checkout).
+MDBOOK_VERSION = 0.5.4
+MDBOOK_ROOT ?= $(or $(CARGO_INSTALL_ROOT),$(CARGO_HOME),$(HOME)/.cargo)
+MDBOOK = $(MDBOOK_ROOT)/bin/mdbook
 
 LAB_TEST = $(CARGO) test --locked
 
 .PHONY: help test test-foundation test-labsim test-labcodec test-labrpc test-kvsrv test-raft test-3a test-3b test-3c \
 	test-3d test-sim test-linearizability conformance test-kvraft test-4a test-4b test-shardkv test-5a \
-	test-5b test-mapreduce test-labtool demo echo stress results grade bench lint fmt
+	test-5b test-mapreduce test-labtool demo echo stress results grade bench lint fmt book \
+	book-check
 
 help: ## List the targets.
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -145,3 +151,20 @@ lint: ## Check formatting and clippy (warnings are errors; clippy.toml keeps OS 
 
 fmt: ## Format the workspace.
 	$(CARGO) fmt --all
+
+# ---- the lab book --------------------------------------------------------------------------
+
+book: ## Build the lab book into book/html (installs mdBook the first time); warnings and broken links fail.
+	@if [ "$$($(MDBOOK) --version 2>/dev/null)" != "mdbook v$(MDBOOK_VERSION)" ]; then \
+		echo "installing mdbook $(MDBOOK_VERSION) (once; a few minutes)"; \
+		$(CARGO) install --locked mdbook --version $(MDBOOK_VERSION) --root $(MDBOOK_ROOT) \
+			--no-default-features --features search || exit 1; \
+	fi
+	@# mdBook has no warnings-as-errors switch: any WARN or ERROR line it prints fails the build.
+	@$(MDBOOK) build book > book/html.log 2>&1; status=$$?; cat book/html.log; \
+		if [ $$status -ne 0 ] || grep -qE 'WARN|ERROR' book/html.log; then \
+			echo "make book: mdBook failed or warned (book/html.log)"; exit 1; fi
+	$(LAB_TEST) -q -p labtool --test book -- links rust_blocks
+
+book-check: ## Check the book against the code: commands, flags, tests, skeleton tables, links, examples.
+	LAB_BOOK_EXAMPLES=1 $(LAB_TEST) -q -p labtool --test book
