@@ -7,6 +7,7 @@ use labsim::sync::Mutex;
 use labsim::time::Instant;
 use linearizability::{check_operations, visualize, Model, Operation, Verdict};
 
+use crate::replay::HISTORY_VAR;
 use crate::stages::Stages;
 
 /// The course's limit on one linearizability check; a check that takes longer is reported
@@ -64,16 +65,32 @@ impl<I: Clone, O: Clone> History<I, O> {
 
     /// Checks the history with `model` within `timeout` and notes the verdict on the current
     /// stage's result line. An illegal history fails the test with the path of its picture;
-    /// a check that gives up is accepted, as in the course, and says why.
+    /// a check that gives up is accepted, as in the course, and says why. With
+    /// [`HISTORY_VAR`] set (the replay test sets it), first writes the whole history there,
+    /// one operation per line.
     ///
     /// # Panics
     ///
-    /// If the history is not linearizable.
+    /// If the history is not linearizable, or cannot be written where [`HISTORY_VAR`] says.
     pub fn check<M>(&self, model: &M, timeout: Duration, stages: &Stages)
     where
         M: Model<Input = I, Output = O>,
+        I: std::fmt::Debug,
+        O: std::fmt::Debug,
     {
         let history = self.operations();
+        if let Some(path) = std::env::var_os(HISTORY_VAR) {
+            let text: String = history
+                .iter()
+                .map(|operation| format!("{operation:?}\n"))
+                .collect();
+            std::fs::write(&path, text).unwrap_or_else(|error| {
+                panic!(
+                    "cannot write the history to {}: {error}",
+                    path.to_string_lossy()
+                )
+            });
+        }
         let result = check_operations(model, &history, Some(timeout));
         stages.note_linearizability(result.describe());
         match result.verdict {

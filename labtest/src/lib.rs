@@ -38,12 +38,14 @@
 //! - [`stages`] — `Stages`: a test's graded (sub-)tests, their banners and result lines.
 //! - [`history`] — `History`: the clients' operations and their linearizability check.
 //! - [`sizes`] — the course's checks on persisted sizes.
+//! - [`replay`] — the exact-replay test every lab on labsim runs.
 
 #![warn(missing_docs)]
 
 pub mod cluster;
 pub mod history;
 pub mod logging;
+pub mod replay;
 pub mod results;
 pub mod run;
 pub mod sizes;

@@ -1,0 +1,135 @@
+//! Exact replay, checked: rerun a graded test in simulation as a child process, twice with one
+//! seed and once with another, and compare what the runs left behind.
+//!
+//! A lab's replay test is one call:
+//! `labtest::replay::assert_replays_exactly(&["lab_test_name"])`. Each child is this very
+//! test binary, run with `LAB_SIM=1 LAB_SEED=<seed> RUST_LOG=trace`; what is compared is its
+//! debug log (standard error: every line stamped with virtual time) and the history its
+//! tester recorded ([`HISTORY_VAR`], written by [`History::check`](crate::History::check)),
+//! byte for byte. Two runs with one seed must match; a run with another seed must not. The
+//! children always simulate, so the test runs the same way in both modes.
+//!
+//! The seed is `LAB_SEED` if set, else a fresh one (printed), so a failure replays with
+//! `LAB_SEED=<seed> cargo test ... replay`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Where a tester writes the history it checks, when set: every operation, one per line,
+/// appended at each check. The replay test sets it for its children.
+pub const HISTORY_VAR: &str = "LAB_HISTORY";
+
+/// A log shorter than this cannot show that a run replays.
+const MIN_LOG_LINES: usize = 500;
+
+/// What one child run left behind.
+pub struct ChildRun {
+    /// Standard error: the debug log.
+    pub log: String,
+    /// Standard output: libtest's summary (with real time in it, so never compared).
+    pub summary: String,
+    /// The operations the tester recorded, one per line (empty for a lab without a history).
+    pub history: String,
+}
+
+/// Runs the graded test `test` of this test binary in simulation with `seed`, in a child
+/// process.
+///
+/// # Panics
+///
+/// If the test binary cannot be run again.
+pub fn run_simulated(test: &str, seed: u64) -> ChildRun {
+    let history_file = scratch_file(&format!("{test}-{seed}-history.txt"));
+    let _ = std::fs::remove_file(&history_file);
+    let output = Command::new(std::env::current_exe().expect("the test binary's path"))
+        .args([test, "--exact", "--test-threads=1", "--nocapture"])
+        .env(labsim::SIM_VAR, "1")
+        .env(labrpc::SEED_VAR, seed.to_string())
+        .env("RUST_LOG", "trace")
+        .env(crate::results::RESULTS_VAR, scratch_file("results.jsonl"))
+        .env(HISTORY_VAR, &history_file)
+        .output()
+        .unwrap_or_else(|error| panic!("cannot rerun the test binary: {error}"));
+    ChildRun {
+        log: String::from_utf8_lossy(&output.stderr).into_owned(),
+        summary: String::from_utf8_lossy(&output.stdout).into_owned(),
+        history: read_and_remove(&history_file),
+    }
+}
+
+/// Where the children's results lines and histories go: not the results file, which counts
+/// graded runs.
+fn scratch_file(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("lab-replay-{}-{name}", std::process::id()))
+}
+
+fn read_and_remove(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let _ = std::fs::remove_file(path);
+    text
+}
+
+/// The first line where two texts differ, for a failure message.
+pub fn first_difference(first: &str, second: &str) -> String {
+    let mut lines = first.lines().zip(second.lines()).enumerate();
+    match lines.find(|(_, (a, b))| a != b) {
+        Some((number, (a, b))) => format!("line {}:\n  {a}\n  {b}", number + 1),
+        None => format!(
+            "one is a prefix of the other ({} and {} lines)",
+            first.lines().count(),
+            second.lines().count()
+        ),
+    }
+}
+
+/// Runs each of `tests` twice with one seed and checks that the logs and histories are the
+/// same byte for byte; then runs the first with another seed and checks that its log differs.
+///
+/// # Panics
+///
+/// If a test did not run, its log is too short to prove anything, or a replay differs (the
+/// message shows the first differing line of both runs).
+pub fn assert_replays_exactly(tests: &[&str]) {
+    let seed = labsim::rand::seed();
+    println!("replay: seed {seed}");
+    let mut first_logs = Vec::new();
+    for &test in tests {
+        let first = run_simulated(test, seed);
+        assert!(
+            first.summary.contains("1 passed") || first.summary.contains("1 failed"),
+            "{test} did not run:\n{}",
+            first.summary
+        );
+        assert!(
+            first.log.lines().count() > MIN_LOG_LINES,
+            "{test}: the debug log is too short to prove anything:\n{}",
+            first.log
+        );
+        let second = run_simulated(test, seed);
+        assert!(
+            first.log == second.log,
+            "{test} with seed {seed} ran differently the second time; first difference at {}",
+            first_difference(&first.log, &second.log)
+        );
+        assert!(
+            first.history == second.history,
+            "{test} with seed {seed} recorded another history the second time; first \
+             difference at {}",
+            first_difference(&first.history, &second.history)
+        );
+        println!(
+            "replay: {test}: {} log lines, {} operations, identical",
+            first.log.lines().count(),
+            first.history.lines().count()
+        );
+        first_logs.push(first.log);
+    }
+    let other_seed = seed.wrapping_add(1);
+    let other = run_simulated(tests[0], other_seed);
+    assert!(
+        first_logs[0] != other.log,
+        "{} ran the same with seeds {seed} and {other_seed}",
+        tests[0]
+    );
+    let _ = std::fs::remove_file(scratch_file("results.jsonl"));
+}
