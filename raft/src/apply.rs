@@ -5,7 +5,7 @@
 //! `snapshot()` from its apply-channel reader), so holding the lock while sending could
 //! deadlock.
 
-use crate::state::RaftState;
+use crate::state::{peer_log, RaftState};
 
 /// The most messages the applier takes per lock acquisition.
 pub const MAX_APPLY_BATCH: usize = 1024;
@@ -69,6 +69,9 @@ impl RaftState {
         let messages: Vec<ApplyMsg> = (first..=last)
             .map(|index| self.command_message(index))
             .collect();
+        if let Some(ApplyMsg::Command { index, .. }) = messages.first() {
+            peer_log!(trace, self, "apply", "{index}..={last}");
+        }
         self.last_applied = last.max(self.last_applied);
         messages
     }

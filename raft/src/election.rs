@@ -1,10 +1,18 @@
 //! Leader election (§5.2, §5.4.1): starting an election, voting, counting votes.
+//!
+//! The ticker (in `node`) calls [`RaftState::start_election`] when the election timeout runs
+//! out, and hands the returned [`RequestVoteArgs`] to call threads, one per other peer. Each
+//! reply comes back to [`RaftState::handle_request_vote_reply`] on its call thread, after the
+//! lock was released for the call: by then the peer may have moved on.
 
 use labsim::time::Instant;
 
+// lab:hide 3A
 use crate::replication::Progress;
 use crate::rpc::{RequestVoteArgs, RequestVoteReply};
-use crate::state::{peer_log, RaftState, Role};
+// lab:hide 3A
+use crate::state::peer_log;
+use crate::state::{RaftState, Role};
 
 impl RaftState {
     /// Whether this peer's election timeout has run out (leaders never time out).
@@ -12,8 +20,32 @@ impl RaftState {
         self.role != Role::Leader && !self.killed && now >= self.election_deadline
     }
 
-    /// §5.2: increment the term, vote for self, reset the election timer, and ask every other
-    /// peer for its vote with the returned arguments. A lone peer wins at once.
+    /// The election timeout ran out (the ticker calls this when
+    /// [`election_due`](RaftState::election_due)): start an election, and return the
+    /// RequestVote arguments the ticker sends every other peer.
+    ///
+    /// Without pre-vote this is just [`become_candidate`](RaftState::become_candidate). With
+    /// the optional pre-vote (see [`prevote`](crate::prevote)), it is
+    /// [`start_pre_vote`](RaftState::start_pre_vote) instead, and the real election starts
+    /// when a majority grants the pre-vote; the reference does that.
+    // lab:solution 3A
+    pub fn start_election(&mut self, now: Instant) -> RequestVoteArgs {
+        self.start_pre_vote(now)
+    }
+
+    /// §5.2: become a candidate in the next term and return the RequestVote arguments to send
+    /// every other peer (`pre_vote: false`, this peer's last log index and term). What the
+    /// given code relies on:
+    ///
+    /// - `current_term` goes up by one; the role becomes `Candidate`; the peer votes for
+    ///   itself (`voted_for`), and `votes` records exactly that one vote (one flag per peer);
+    /// - `pre_vote_term` is cleared (a pre-vote round, if any, is over) and so is the leader
+    ///   hint (no leader is known in the new term);
+    /// - the election timer is reset ([`reset_election_timer`](RaftState::reset_election_timer)),
+    ///   so that a split vote ends in a new election after a fresh random timeout;
+    /// - a lone peer (`majority() == 1`) has its majority already and becomes leader at once;
+    /// - 3C: term and vote changed, so [`mark_dirty`](RaftState::mark_dirty); the ticker saves
+    ///   before the requests leave.
     // lab:solution 3A
     pub fn become_candidate(&mut self, now: Instant) -> RequestVoteArgs {
         self.current_term += 1;
@@ -47,6 +79,21 @@ impl RaftState {
 
     /// The RequestVote handler (Figure 2): grant at most one vote per term (§5.2), and only
     /// to a candidate whose log is at least as up-to-date as ours (§5.4.1).
+    ///
+    /// - A request with a later term makes this peer a follower in that term first
+    ///   ([`observe_term`](RaftState::observe_term)), whether or not it grants the vote.
+    /// - The vote is granted if the request's term is the current one, this peer has not
+    ///   voted in it or voted for this same candidate (a repeated request is granted again:
+    ///   the first reply may have been lost), and the candidate's log is up-to-date
+    ///   ([`is_up_to_date`](RaftState::is_up_to_date)).
+    /// - Granting records the vote in `voted_for` and resets the election timer, so that a
+    ///   peer that just voted does not start a competing election.
+    /// - The reply carries this peer's current term (after any update).
+    /// - A pre-vote request (`args.pre_vote`, sent only by peers that run the optional
+    ///   pre-vote) is answered by [`handle_pre_vote`](RaftState::handle_pre_vote) instead,
+    ///   which changes nothing.
+    /// - 3C: a changed term or vote is marked dirty and saved (`persist_if_dirty`) before
+    ///   returning: the reply leaves the peer as soon as this returns.
     // lab:solution 3A
     pub fn handle_request_vote(
         &mut self,
@@ -91,9 +138,23 @@ impl RaftState {
             || (last_log_term == my_term && last_log_index >= self.log.last_index())
     }
 
-    /// Counts a vote or pre-vote reply (`None`: the call failed). A candidate that gathers a
-    /// majority in the term it asked in becomes leader; a pre-candidate that does starts the
-    /// real election, and the returned arguments are its vote requests.
+    /// Counts a vote or pre-vote reply to the request `args` sent to `peer` (`None`: the call
+    /// failed, which counts as nothing). Runs on the call thread, after the lock was released
+    /// for the call, so first check the reply still matters:
+    ///
+    /// - a killed peer ignores it; a reply with a later term makes this peer a follower in
+    ///   that term ([`observe_term`](RaftState::observe_term)) and counts for nothing;
+    /// - a vote counts only while this peer is still a candidate in the term the request was
+    ///   sent in (`args.term`); each peer's vote counts once (`votes[peer]`);
+    /// - a candidate whose granted votes, its own included, reach
+    ///   [`majority`](RaftState::majority) becomes leader ([`become_leader`]).
+    ///
+    /// Returns the vote requests of a new election to send, or `None`. Without pre-vote it is
+    /// always `None`. With the optional pre-vote, a pre-vote reply (`args.pre_vote`) goes to
+    /// [`count_pre_vote`](RaftState::count_pre_vote), and its result is returned: the caller
+    /// sends those requests. The caller saves the state afterwards.
+    ///
+    /// [`become_leader`]: RaftState::become_leader
     // lab:solution 3A
     pub fn handle_request_vote_reply(
         &mut self,
@@ -113,6 +174,7 @@ impl RaftState {
         None
     }
 
+    // lab:hide 3A
     fn count_vote(
         &mut self,
         peer: usize,
@@ -131,8 +193,16 @@ impl RaftState {
         }
     }
 
-    /// §5.3: a new leader starts each follower's next index just after its own last entry
-    /// and its match index at 0, and sends heartbeats at once.
+    /// §5.3: a candidate that won its election becomes leader. Called only on a candidate:
+    /// panic with a message naming the transition otherwise.
+    ///
+    /// - The role becomes `Leader`, and the leader hint names this peer.
+    /// - `progress` gets one [`Progress::new`](crate::replication::Progress::new) per peer
+    ///   (this one included), each with `next_index` just past this peer's last log entry
+    ///   and `match_index` 0; this peer's own `match_index` is its last index.
+    /// - Heartbeats go out at once without more from you: the given code wakes the
+    ///   replicators when it sees a leader, and [`next_step`](RaftState::next_step) sends a
+    ///   new leader's first heartbeat immediately.
     // lab:solution 3A
     pub fn become_leader(&mut self, now: Instant) {
         assert_eq!(

@@ -43,7 +43,8 @@
 //! - [`snapshot`] — service snapshots and InstallSnapshot (§7).
 //! - [`apply`] — `ApplyMsg` and what the applier takes.
 //! - [`log`] — the log with its snapshot offset.
-//! - [`persist`] — `Persister` and the encoding of the hard state.
+//! - [`persister`] — the given `Persister`: the two blobs of stable storage.
+//! - [`persist`] — the encoding of the hard state.
 //! - [`rpc`] — the RPC types and the labrpc service.
 //! - `node`: the `Raft` handle and its threads (outgoing calls run on a `labrpc::ThreadPool`).
 
@@ -54,6 +55,7 @@ pub mod election;
 pub mod log;
 mod node;
 pub mod persist;
+pub mod persister;
 pub mod prevote;
 pub mod replication;
 pub mod rpc;
@@ -62,7 +64,7 @@ pub mod state;
 
 pub use apply::ApplyMsg;
 pub use node::Raft;
-pub use persist::Persister;
+pub use persister::Persister;
 pub use replication::HEARTBEAT_INTERVAL;
 pub use state::{ELECTION_TIMEOUT_MAX, ELECTION_TIMEOUT_MIN};
 

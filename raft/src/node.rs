@@ -3,9 +3,10 @@
 //! Every thread is a thin loop around a [`RaftState`] method, holding the one lock only
 //! while it runs that method:
 //!
-//! - the **ticker** asks for pre-votes when the election timeout runs out and hands the
-//!   RequestVote calls to the call pool (the call thread that completes a pre-vote majority
-//!   sends the real vote requests);
+//! - the **ticker** starts an election when the election timeout runs out
+//!   ([`RaftState::start_election`]) and hands the RequestVote calls to the call pool; when
+//!   the election begins with a pre-vote round, the call thread that completes the pre-vote
+//!   majority sends the real vote requests;
 //! - one **replicator** per other peer asks [`RaftState::next_step`] what to send, hands it
 //!   to the call pool, and sleeps until the next heartbeat or until woken (by `start`, a new
 //!   leadership, or a reply that leaves more to send);
@@ -23,7 +24,7 @@ use labsim::thread::JoinHandle;
 use labsim::time::Instant;
 
 use crate::apply::{ApplyMsg, MAX_APPLY_BATCH};
-use crate::persist::Persister;
+use crate::persister::Persister;
 use crate::replication::{NextStep, Outgoing};
 use crate::rpc::{
     AppendEntriesArgs, AppendEntriesReply, InstallSnapshotArgs, InstallSnapshotReply, RaftClient,
@@ -167,14 +168,14 @@ impl Node {
         }
     }
 
-    /// The election ticker: 1. wait for the election timeout; 2. ask every other peer for a
-    /// pre-vote (the replies start the election proper).
+    /// The election ticker: 1. wait for the election timeout; 2. start an election and save
+    /// the state; 3. send the vote (or pre-vote) requests to every other peer.
     fn run_ticker(self: Arc<Self>) {
         let mut state = self.state.lock();
         while !state.killed {
             let now = Instant::now();
             if state.election_due(now) {
-                let args = state.start_pre_vote(now);
+                let args = state.start_election(now);
                 state.persist_if_dirty();
                 self.wake(&state);
                 let others: Vec<usize> = state.others().collect();
@@ -202,7 +203,7 @@ impl Node {
                 let others: Vec<usize> = state.others().collect();
                 drop(state);
                 if let Some(election) = election {
-                    // The pre-vote succeeded: now the real election.
+                    // A pre-vote round succeeded: now the real election.
                     node.request_votes(others, election);
                 }
             });
@@ -233,12 +234,14 @@ impl Node {
                 let reply = node.peers[peer].append_entries(&args).ok();
                 let mut state = node.state.lock();
                 state.handle_append_entries_reply(peer, sequence, &args, reply, Instant::now());
+                state.persist_if_dirty();
                 node.wake(&state);
             }
             Outgoing::Snapshot { sequence, args } => {
                 let reply = node.peers[peer].install_snapshot(&args).ok();
                 let mut state = node.state.lock();
                 state.handle_install_snapshot_reply(peer, sequence, &args, reply, Instant::now());
+                state.persist_if_dirty();
                 node.wake(&state);
             }
         });

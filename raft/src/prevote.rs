@@ -7,13 +7,24 @@
 //! So a peer cut off from the others never raises its term, and when it comes back
 //! it cannot depose a leader that is working: the leader keeps its term, and the entries it
 //! is replicating commit without waiting for a new election.
+//!
+//! The reference starts every election this way. In the student's copy pre-vote is an
+//! optional exercise: the tests pass without it. To switch it on, write the three functions
+//! here, answer pre-vote requests in `handle_request_vote` with [`RaftState::handle_pre_vote`],
+//! hand pre-vote replies in `handle_request_vote_reply` to [`RaftState::count_pre_vote`], and
+//! make `start_election` call [`RaftState::start_pre_vote`] instead of `become_candidate`.
+//! The given code needs nothing more: [`RequestVoteArgs::pre_vote`] tells the two kinds of
+//! request apart, the ticker and the call threads send whatever arguments you return, and
+//! `accept_leader` records [`RaftState::last_leader_contact`].
 
 use std::time::Duration;
 
 use labsim::time::Instant;
 
 use crate::rpc::{RequestVoteArgs, RequestVoteReply};
-use crate::state::{peer_log, RaftState, Role};
+// lab:hide 3A
+use crate::state::peer_log;
+use crate::state::{RaftState, Role};
 
 /// How long after hearing from a leader a peer refuses pre-votes: two heartbeat intervals,
 /// so the followers of a live leader refuse, but less than the shortest election timeout, so
@@ -22,9 +33,17 @@ use crate::state::{peer_log, RaftState, Role};
 pub const LEADER_STICKINESS: Duration = Duration::from_millis(300);
 
 impl RaftState {
-    /// The election timeout ran out: ask every other peer for a pre-vote in the next term,
-    /// with the returned arguments. Changes no term and no vote. A lone peer goes straight to
-    /// the election (and wins it).
+    /// Optional. The election timeout ran out: ask every other peer for a pre-vote in the
+    /// next term, with the returned arguments (`term: current_term + 1`, `pre_vote: true`,
+    /// this peer's last log index and term). Changes no term and no vote, but:
+    ///
+    /// - resets the election timer, so that a refused round is tried again after a fresh
+    ///   timeout;
+    /// - records the round in `pre_vote_term` (the term asked for), and starts `votes` with
+    ///   this peer's own pre-vote only.
+    ///
+    /// A lone peer (`majority() == 1`) needs no one's agreement: it goes straight to
+    /// [`become_candidate`](RaftState::become_candidate) (and wins).
     // lab:solution 3A
     pub fn start_pre_vote(&mut self, now: Instant) -> RequestVoteArgs {
         if self.majority() == 1 {
@@ -44,9 +63,12 @@ impl RaftState {
         }
     }
 
-    /// The pre-vote handler: would this peer vote for the asker in `args.term`? It would if
-    /// that term is later than its own, it has heard from no leader lately, and the asker's
-    /// log is up-to-date. Nothing changes here.
+    /// Optional. The pre-vote handler: would this peer vote for the asker in `args.term`? It
+    /// would if that term is later than its own, it has heard from no leader lately
+    /// ([`hears_from_leader`](RaftState::hears_from_leader)), and the asker's log is
+    /// up-to-date ([`is_up_to_date`](RaftState::is_up_to_date)). Nothing changes here: not the
+    /// term (a pre-vote's term is not adopted), not the vote, not the timer. The reply
+    /// carries this peer's current term.
     // lab:solution 3A
     pub fn handle_pre_vote(&mut self, args: &RequestVoteArgs, now: Instant) -> RequestVoteReply {
         let vote_granted = args.term > self.current_term
@@ -74,9 +96,15 @@ impl RaftState {
                 .is_some_and(|contact| now < contact + LEADER_STICKINESS)
     }
 
-    /// Counts a pre-vote; with a majority, starts the real election and returns its vote
-    /// requests.
-    pub(crate) fn count_pre_vote(
+    /// Optional. Counts a pre-vote from `peer` for the round `args` asked in (the caller has
+    /// already dealt with a later term in the reply). It counts only if that round is still
+    /// this peer's (`pre_vote_term` is `args.term`, which is still `current_term + 1`), this
+    /// peer is not leader, and the pre-vote was granted. Once the granted pre-votes, its own
+    /// included, reach a majority, the round is over: clear `pre_vote_term`, start the real
+    /// election with [`become_candidate`](RaftState::become_candidate), and return its vote
+    /// requests for the caller to send. Otherwise `None`.
+    // lab:solution 3A
+    pub fn count_pre_vote(
         &mut self,
         peer: usize,
         args: &RequestVoteArgs,

@@ -13,7 +13,9 @@ use labsim::time::Instant;
 
 use crate::log::Entry;
 use crate::rpc::{AppendEntriesArgs, AppendEntriesReply, InstallSnapshotArgs};
-use crate::state::{peer_log, RaftState, Role};
+// lab:hide 3A
+use crate::state::peer_log;
+use crate::state::{RaftState, Role};
 use crate::Error;
 
 /// How often the leader sends each follower something when there is nothing new: under the
@@ -124,7 +126,18 @@ pub enum NextStep {
 
 impl RaftState {
     /// A client command (the service's `Start`): the leader appends it to its log and returns
-    /// its index and term; anyone else says who it thinks leads.
+    /// its index and term at once; anyone else returns [`Error::NotLeader`] with the leader it
+    /// knows of (`leader_hint`, but never itself), a killed peer included
+    /// ([`is_leader`](RaftState::is_leader) is false once killed).
+    ///
+    /// - The entry gets the current term and the next index; the leader's own `match_index`
+    ///   in `progress` moves to it.
+    /// - Replication starts at once without more from you: the caller wakes the replicators,
+    ///   and [`next_step`](RaftState::next_step) sends the new entry to every idle follower.
+    /// - A lone peer (`majority() == 1`) is its own majority: save, then
+    ///   [`maybe_commit`](RaftState::maybe_commit) now, since no reply will ever come to do it.
+    /// - 3C: the log changed, so [`mark_dirty`](RaftState::mark_dirty): `next_step` saves
+    ///   before the entry is sent.
     // lab:solution 3B
     pub fn start(&mut self, command: Vec<u8>) -> Result<(u64, u64), Error> {
         if !self.is_leader() {
@@ -210,9 +223,30 @@ impl RaftState {
         }
     }
 
-    /// The AppendEntries handler (Figure 2). Rejects a stale leader (§5.1); otherwise accepts
-    /// the leader, checks the log matches at `prev_log_index` (§5.3 log matching), removes
-    /// conflicting entries and appends new ones, and advances the commit index.
+    /// The AppendEntries handler (Figure 2). The reply carries this peer's current term (after
+    /// any update).
+    ///
+    /// 3A (heartbeats, no log yet):
+    ///
+    /// - a request from an older term is refused (`success: false`, §5.1), changing nothing;
+    /// - otherwise the sender is the leader of its term: [`accept_leader`] (which adopts a
+    ///   later term, turns a candidate into a follower, records the leader and resets the
+    ///   election timer), and reply `success: true`.
+    ///
+    /// 3B (the log): success depends on the log matching at `prev_log_index`
+    /// ([`matching_suffix`], §5.3). On a match, store the entries ([`merge_entries`]) and
+    /// follow the leader's commit index, but only as far as this request showed the log to
+    /// match: `min(leader_commit, prev_log_index + entries.len())` ([`follow_commit`]). On a
+    /// mismatch, reply with the hint `matching_suffix` gives (`conflict_term`,
+    /// `conflict_index`).
+    ///
+    /// 3C: save (`persist_if_dirty`) before returning: the reply leaves as soon as this
+    /// returns, and the leader counts it as a replica.
+    ///
+    /// [`accept_leader`]: RaftState::accept_leader
+    /// [`matching_suffix`]: RaftState::matching_suffix
+    /// [`merge_entries`]: RaftState::merge_entries
+    /// [`follow_commit`]: RaftState::follow_commit
     // lab:solution 3A
     pub fn handle_append_entries(
         &mut self,
@@ -247,9 +281,24 @@ impl RaftState {
         self.reset_election_timer(now);
     }
 
-    /// The entries of `args` this log does not already cover through its snapshot, with how
-    /// many were skipped; or the mismatch reply if the log does not match at the start.
-    fn matching_suffix<'a>(
+    /// Figure 2 receiver rule 2 (§5.3 log matching): does this log hold an entry at
+    /// `args.prev_log_index` with term `args.prev_log_term`?
+    ///
+    /// - If so, `Ok((0, &args.entries[..]))`: all the entries are to be stored.
+    /// - If `prev_log_index` is inside this peer's snapshot (before `log.snapshot_index()`,
+    ///   3D), the log matches there (everything a snapshot covers is committed, hence the
+    ///   leader's), but the entries the snapshot already covers are skipped: `Ok((skipped,
+    ///   the rest))`.
+    /// - Otherwise the mismatch reply (`success: false`, this peer's term) with the back-up
+    ///   hint the leader needs (see [`AppendEntriesReply`]): if the log holds an entry at
+    ///   `prev_log_index` with another term, `conflict_term` is that term and
+    ///   `conflict_index` the first index of its run ([`Log::first_index_of_term_at`]); if
+    ///   the log is too short, `conflict_term` is `None` and `conflict_index` is one past the
+    ///   last index.
+    ///
+    /// [`Log::first_index_of_term_at`]: crate::log::Log::first_index_of_term_at
+    // lab:solution 3B
+    pub fn matching_suffix<'a>(
         &self,
         args: &'a AppendEntriesArgs,
     ) -> Result<(u64, &'a [Entry]), AppendEntriesReply> {
@@ -273,7 +322,12 @@ impl RaftState {
     /// one (same index but different terms), delete the existing entry and all that follow
     /// it; append any new entries not already in the log" (Figure 2). Matching entries are
     /// kept, so a stale, shorter AppendEntries never shortens the log.
-    fn merge_entries(&mut self, first: u64, entries: &[Entry]) {
+    ///
+    /// Never remove a committed entry (at or before `commit_index`): panic with a message if
+    /// it would come to that, since the leader and this log would disagree on it. 3C: mark
+    /// the state dirty if the log changed (and only then).
+    // lab:solution 3B
+    pub fn merge_entries(&mut self, first: u64, entries: &[Entry]) {
         for (offset, entry) in entries.iter().enumerate() {
             let index = first + offset as u64;
             match self.log.term_at(index) {
@@ -296,8 +350,12 @@ impl RaftState {
         }
     }
 
-    /// A follower's commit rule: `commitIndex = min(leaderCommit, index of last new entry)`.
-    fn follow_commit(&mut self, known_committed: u64) {
+    /// A follower's commit rule (Figure 2 receiver rule 5): `commitIndex = min(leaderCommit,
+    /// index of last new entry)`, which the caller computes as `known_committed`. The commit
+    /// index never goes back: a smaller value changes nothing. The given applier delivers
+    /// what is newly committed.
+    // lab:solution 3B
+    pub fn follow_commit(&mut self, known_committed: u64) {
         if known_committed > self.commit_index {
             self.commit_index = known_committed;
             peer_log!(
@@ -309,6 +367,7 @@ impl RaftState {
         }
     }
 
+    // lab:hide 3A
     fn append_reply(
         &self,
         success: bool,
@@ -323,9 +382,33 @@ impl RaftState {
         }
     }
 
-    /// The leader takes an AppendEntries reply (`None`: the call failed): on success it
-    /// advances the follower's match and next indices and tries to commit; on a mismatch it
-    /// backs `next_index` up over the whole conflicting term at once.
+    /// The leader takes the reply to the AppendEntries `args` it sent `peer` (`None`: the call
+    /// failed). `sequence` is the message's number if it carried entries
+    /// ([`Outgoing::Append`]), `None` for a heartbeat. Runs on the call thread after the lock
+    /// was released for the call (the caller saves the state afterwards), so:
+    ///
+    /// 3A:
+    ///
+    /// - a killed peer ignores it; a reply with a later term makes this peer a follower
+    ///   ([`observe_term`](RaftState::observe_term));
+    /// - it is ignored unless this peer is still leader in the term the request was sent in
+    ///   (`args.term`);
+    /// - if `sequence` is the follower's in-flight message (`progress.in_flight`), clear the
+    ///   mark (even if the call failed): the replicator sends entries to a follower only
+    ///   when nothing is in flight, else only with the next heartbeat;
+    /// - any reply (not a failed call) records the time in `progress.last_reply`: the
+    ///   replicator slows its heartbeats to followers that stop answering.
+    ///
+    /// 3B:
+    ///
+    /// - on success the follower holds the log through `prev_log_index + entries.len()`:
+    ///   [`record_match`](RaftState::record_match), which also tries to commit;
+    /// - on a mismatch, move `next_index` to [`backed_up_next_index`], clamped between
+    ///   `match_index + 1` (never behind what the follower is known to hold: the reply may be
+    ///   stale) and one past the leader's last index; and clear the in-flight mark, so that
+    ///   the retry goes out at once.
+    ///
+    /// [`backed_up_next_index`]: RaftState::backed_up_next_index
     // lab:solution 3A
     pub fn handle_append_entries_reply(
         &mut self,
@@ -379,11 +462,14 @@ impl RaftState {
         self.maybe_commit();
     }
 
-    /// Where to resume after a mismatch: just past the leader's last entry of the follower's
-    /// conflicting term if the leader has that term, else the first index the follower holds
-    /// of it (or its log's end).
+    /// Where to resume after a mismatch, from the follower's hint: just past the leader's last
+    /// entry of the follower's conflicting term if the leader has that term
+    /// ([`Log::last_index_of_term`](crate::log::Log::last_index_of_term)), else the
+    /// follower's `conflict_index` (its first index of that term, or its log's end when it
+    /// has no `conflict_term`). Never below 1. So a whole conflicting term is skipped per
+    /// round trip, not one entry.
     // lab:solution 3B
-    fn backed_up_next_index(&self, reply: &AppendEntriesReply) -> u64 {
+    pub fn backed_up_next_index(&self, reply: &AppendEntriesReply) -> u64 {
         reply
             .conflict_term
             .and_then(|term| self.log.last_index_of_term(term))
@@ -391,8 +477,11 @@ impl RaftState {
             .max(1)
     }
 
-    /// §5.4.2 (the Figure 8 rule): the leader commits the highest index that a majority holds,
-    /// but only if that entry is from its current term; earlier entries commit with it.
+    /// §5.4.2 (the Figure 8 rule): the leader commits the highest index that a majority holds
+    /// (by `progress[..].match_index`, counting its own last index for itself), but only if
+    /// that entry is from its current term; earlier entries commit with it. The commit index
+    /// never goes back. Called by [`record_match`](RaftState::record_match) and by `start` on
+    /// a lone peer; the given applier delivers what is newly committed.
     // lab:solution 3B
     pub fn maybe_commit(&mut self) {
         let mut matched: Vec<u64> = self

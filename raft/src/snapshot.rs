@@ -3,14 +3,23 @@
 
 use labsim::time::Instant;
 
+// lab:hide 3D
 use crate::apply::PendingSnapshot;
 use crate::rpc::{InstallSnapshotArgs, InstallSnapshotReply};
-use crate::state::{peer_log, RaftState};
+// lab:hide 3D
+use crate::state::peer_log;
+use crate::state::RaftState;
 
 impl RaftState {
     /// The service's snapshot of everything through `index` (callable on every peer): the log
     /// drops those entries and the snapshot is saved with the hard state in one step. Ignored
     /// if a snapshot already covers `index`, or if `index` is not yet committed.
+    ///
+    /// Use [`Log::compact_through`](crate::log::Log::compact_through), then
+    /// [`persist_with_snapshot`](RaftState::persist_with_snapshot): saving the trimmed log
+    /// without the snapshot, or the snapshot without the trimmed log, would lose one of them
+    /// in a crash. The tester calls this from the thread that reads the apply channel, so it
+    /// must not wait for anything (the given applier never holds the lock while sending).
     // lab:solution 3D
     pub fn take_snapshot(&mut self, index: u64, snapshot: Vec<u8>) {
         if index <= self.log.snapshot_index() || index > self.commit_index {
@@ -42,6 +51,24 @@ impl RaftState {
     /// committed is ignored. Otherwise the log keeps the entries after the snapshot if it
     /// holds the snapshot's last entry, and is discarded entirely if not; the snapshot is
     /// saved and queued for the service.
+    ///
+    /// - A request from an older term is refused (`installed: false`); otherwise
+    ///   [`accept_leader`](RaftState::accept_leader), as for AppendEntries.
+    /// - A snapshot through an index at or before `commit_index` is old news: reply
+    ///   `installed: true` (the follower holds all of it), after saving any term change.
+    /// - Otherwise: keep the entries after the snapshot if the log holds its last entry with
+    ///   the same term ([`Log::compact_through`]), else discard the whole log
+    ///   ([`Log::reset_to_snapshot`]); the commit index moves to the snapshot's index; save
+    ///   the hard state and the snapshot together
+    ///   ([`persist_with_snapshot`](RaftState::persist_with_snapshot)); and queue the
+    ///   snapshot for the applier in `pending_snapshot`, which delivers it as
+    ///   [`ApplyMsg::Snapshot`](crate::ApplyMsg::Snapshot) before any later command and moves
+    ///   `last_applied` to its index.
+    /// - The reply carries this peer's current term; `installed: true` once the snapshot is
+    ///   saved. Everything is saved before returning.
+    ///
+    /// [`Log::compact_through`]: crate::log::Log::compact_through
+    /// [`Log::reset_to_snapshot`]: crate::log::Log::reset_to_snapshot
     // lab:solution 3D
     pub fn handle_install_snapshot(
         &mut self,
@@ -87,7 +114,14 @@ impl RaftState {
         }
     }
 
-    /// The leader takes an InstallSnapshot reply (`None`: the call failed).
+    /// The leader takes the reply to the InstallSnapshot `args` it sent `peer` as message
+    /// `sequence` (`None`: the call failed). Like
+    /// [`handle_append_entries_reply`](RaftState::handle_append_entries_reply): ignore it if
+    /// killed, after a later term in the reply (`observe_term`), or unless still leader in
+    /// `args.term`; clear the in-flight mark if it is `sequence`; record the time of any
+    /// reply in `last_reply`; and if the follower installed it, it holds everything through
+    /// `last_included_index`: [`record_match`](RaftState::record_match). The caller saves the
+    /// state afterwards.
     // lab:solution 3D
     pub fn handle_install_snapshot_reply(
         &mut self,

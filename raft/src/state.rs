@@ -13,7 +13,8 @@ use rand::Rng;
 
 use crate::apply::PendingSnapshot;
 use crate::log::Log;
-use crate::persist::{decode_hard_state, encode_hard_state, Persister};
+use crate::persist::{decode_hard_state, encode_hard_state, HardState};
+use crate::persister::Persister;
 use crate::replication::Progress;
 
 /// Shortest election timeout. More than two heartbeat intervals, so that a lost heartbeat on
@@ -104,7 +105,13 @@ impl RaftState {
         persister: Arc<Persister>,
         now: Instant,
     ) -> RaftState {
-        let hard_state = decode_hard_state(&persister.raft_state());
+        let saved = persister.raft_state();
+        // A brand-new peer has saved nothing; there is nothing to decode.
+        let hard_state = if saved.is_empty() {
+            HardState::default()
+        } else {
+            decode_hard_state(&saved)
+        };
         let snapshot_index = hard_state.log.snapshot_index();
         let mut state = RaftState {
             me,
@@ -165,8 +172,18 @@ impl RaftState {
         true
     }
 
-    /// Becomes a follower in `term` (at least the current term), forgetting its vote if the
-    /// term is new.
+    /// Becomes a follower in `term` (§5.1). [`observe_term`](RaftState::observe_term) calls it
+    /// for any message with a later term, and `accept_leader` for a message from the leader of
+    /// `term`.
+    ///
+    /// - `term` is never older than `current_term`: panic with a message if it is.
+    /// - A new term (`term > current_term`) is adopted, and with it the vote (`voted_for`)
+    ///   and the leader hint are forgotten: they belonged to the old term. (3C: the term and
+    ///   vote changed, so [`mark_dirty`](RaftState::mark_dirty).)
+    /// - A leader that steps down resets its election timer: it has not been counting down
+    ///   while it led, and should give the new leader time to be heard.
+    /// - The role becomes `Follower`, and the leader's `progress` is cleared.
+    // lab:solution 3A
     pub fn become_follower(&mut self, term: u64, now: Instant) {
         assert!(
             term >= self.current_term,
@@ -187,20 +204,37 @@ impl RaftState {
         self.progress.clear();
     }
 
-    /// Records that the hard state (term, vote, log) changed and must be saved.
+    /// Records that the hard state (term, vote, log) changed and must be saved (3C). Every
+    /// method that changes `current_term`, `voted_for` or the log calls it; the change is
+    /// then saved by the next [`persist_if_dirty`](RaftState::persist_if_dirty), before
+    /// anything that depends on it leaves the peer.
     pub fn mark_dirty(&mut self) {
         self.dirty = true;
     }
 
-    /// Saves the hard state if it changed. Called before any reply or request that depends on
-    /// it leaves this peer (Figure 2: "updated on stable storage before responding to RPCs").
+    /// Saves the hard state if it changed since the last save ([`mark_dirty`]); does nothing
+    /// otherwise, so calling it often is cheap. Called before any reply or request that
+    /// depends on the hard state leaves this peer (Figure 2: "updated on stable storage
+    /// before responding to RPCs"):
+    ///
+    /// - by the RPC handlers (`handle_request_vote`, `handle_append_entries`,
+    ///   `handle_install_snapshot`) before they return their reply;
+    /// - by the given threads: the ticker after starting an election, the call threads after
+    ///   every reply handler, and [`next_step`](RaftState::next_step) before it hands out a
+    ///   message to send.
+    ///
+    /// [`mark_dirty`]: RaftState::mark_dirty
     pub fn persist_if_dirty(&mut self) {
         if self.dirty {
             self.persist();
         }
     }
 
-    /// Saves the hard state now, keeping the stored snapshot.
+    /// Saves the hard state now, keeping the stored snapshot: encodes term, vote and log
+    /// ([`encode_hard_state`]), stores the bytes with [`Persister::save_raft_state`] (which
+    /// leaves the snapshot alone), and clears the dirty mark. [`restore`](RaftState::restore)
+    /// reads the same bytes back after a crash.
+    // lab:solution 3C
     pub fn persist(&mut self) {
         let bytes = encode_hard_state(self.current_term, self.voted_for, &self.log);
         peer_log!(
