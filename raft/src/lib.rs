@@ -25,7 +25,8 @@
 //!   election timeouts drawn from [`ELECTION_TIMEOUT_MIN`]..=[`ELECTION_TIMEOUT_MAX`], so a
 //!   new leader is elected within a second or two of a failure when a majority can talk.
 //!   Elections start with a pre-vote round, so a peer that was cut off does not raise its
-//!   term and depose a working leader when it comes back.
+//!   term and depose a working leader when it comes back (optional in the student's copy;
+//!   see [`prevote`]).
 //! - Safety: the Raft paper's guarantees (election safety, log matching, leader
 //!   completeness, state machine safety), with term, vote and log saved before any reply or
 //!   request that depends on them leaves the peer.
