@@ -223,12 +223,23 @@ fn time_limit_message(limit: Duration) -> String {
 /// the seed that replays it.
 fn time_out(info: &TestInfo, limit: Duration) -> ! {
     let message = time_limit_message(limit);
-    eprintln!("{}: {message} (seed {})", info.test, info.seed);
     let line = result_line(info, limit, Counts::default(), false);
     let _ = line.append();
     if labsim::is_simulated() {
+        eprintln!("{}: {message} (seed {})", info.test, info.seed);
         panic!("{message}");
     }
+    // Exiting loses what libtest captured of the test's output, the panics of its threads
+    // included, so say here, past the capture, what ended and which threads died of what.
+    let mut report = format!("{}: {message} (seed {})\n", info.test, info.seed);
+    let panics = labsim::thread::real_panics();
+    if !panics.is_empty() {
+        report.push_str("threads of this test process that panicked, oldest first:\n");
+        for (thread, panic) in panics {
+            report.push_str(&format!("  {thread}: {panic}\n"));
+        }
+    }
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), report.as_bytes());
     std::process::exit(101);
 }
 
