@@ -1006,7 +1006,7 @@ fn check_tables(
     for part in PARTS {
         if !seen.contains(part) {
             problems.push(format!(
-                "no `{start}{part} -->` table (part {part}: {what})"
+                "no chapter has a `{start}{part} -->` table ({what} {part} are listed there)"
             ));
         }
     }
