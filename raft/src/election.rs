@@ -24,10 +24,10 @@ impl RaftState {
     /// [`election_due`](RaftState::election_due)): start an election, and return the
     /// RequestVote arguments the ticker sends every other peer.
     ///
-    /// Without pre-vote this is just [`become_candidate`](RaftState::become_candidate). With
-    /// the optional pre-vote (see [`prevote`](crate::prevote)), it is
-    /// [`start_pre_vote`](RaftState::start_pre_vote) instead, and the real election starts
-    /// when a majority grants the pre-vote; the reference does that.
+    /// Without pre-vote, which the tests do not need, this is just
+    /// [`become_candidate`](RaftState::become_candidate). With the optional pre-vote (see
+    /// [`prevote`](crate::prevote)), it is [`start_pre_vote`](RaftState::start_pre_vote)
+    /// instead, and the real election starts when a majority grants the pre-vote.
     // lab:solution 3A
     pub fn start_election(&mut self, now: Instant) -> RequestVoteArgs {
         self.start_pre_vote(now)
