@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use labtool::skeleton::stub::{stub_markers, PARTS};
-use labtool::skeleton::{SkeletonReport, LAB_CRATES};
+use labtool::skeleton::{SkeletonReport, Tier, LAB_CRATES};
 use support::{lab, workspace_root};
 
 // ---- reading the book ----------------------------------------------------------------------
@@ -910,8 +910,11 @@ fn skeleton_summary_line() -> String {
     let report = SkeletonReport {
         root: root.clone(),
         out_dir: root,
+        tier: Tier::Guided,
         files: 0,
         stubs,
+        hidden: 0,
+        given: 0,
     };
     report.summary()[1].clone()
 }
