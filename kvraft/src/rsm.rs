@@ -90,7 +90,9 @@ pub struct Rsm<S: StateMachine> {
 /// What handlers and the applier share.
 struct Shared<S: StateMachine> {
     machine: S,
-    /// Highest log index applied to `machine`.
+    /// Highest log index applied to `machine` (or covered by the snapshot it was restored
+    /// from).
+    // lab:given 4A
     last_applied: u64,
     /// Per log index, the handler waiting for the command it submitted there.
     waiters: BTreeMap<u64, Waiter<S::Output>>,
