@@ -10,7 +10,10 @@ use crate::client::{Clerk, KvClerk};
 #[derive(Debug)]
 pub struct Lock<C: KvClerk = Clerk> {
     /// How this lock client reaches the service; it may be shared with other callers.
-    #[expect(dead_code, reason = "your acquire and release use it: then delete this line")]
+    #[expect(
+        dead_code,
+        reason = "acquire and release will use it: delete this then"
+    )]
     clerk: C,
     // The rest of your state.
 }
