@@ -33,7 +33,7 @@ impl Store {
     ///
     /// Every replica applies the same commands in the same order through
     /// [`StateMachine::apply`], and the handler of the command hears the result: a `Get`
-    /// answers the value or [`KvError::NoKey`](crate::rpc::KvError::NoKey) (the clerk reads that as `""`), a `Put` or an
+    /// answers the value or `KvError::NoKey` (the clerk reads that as `""`), a `Put` or an
     /// `Append` answers `Ok("")`. The result must depend only on the store and the command,
     /// so that every replica goes through the same states; and a write applied once must be
     /// skipped however often it comes again, since a clerk retries it at server after server.
