@@ -288,7 +288,11 @@ fn open_plan(
     let mut keep: BTreeSet<PathBuf> = BTreeSet::new();
     let mut omit: Vec<PathBuf> = Vec::new();
     let mut templates: Vec<(PathBuf, PathBuf)> = Vec::new();
-    for krate in LAB_CRATES {
+    // Only the lab crates this workspace has need a template.
+    let present = LAB_CRATES
+        .into_iter()
+        .filter(|krate| guided.iter().any(|(path, _)| path.starts_with(krate)));
+    for krate in present {
         let base = Path::new(TEMPLATES).join("open").join(krate);
         let mut has_source = false;
         for relative in all_files.iter().filter(|path| path.starts_with(&base)) {
