@@ -9,13 +9,18 @@ use crate::rpc::{GetArgs, KvClient, KvError, PutAppendArgs, RequestId};
 
 /// How long a clerk pauses after every server has turned it away once, so that an election
 /// in progress is not met with a storm of retries.
+// lab:given 4A
 const ROUND_BACKOFF: Duration = Duration::from_millis(20);
 
 /// A key/value client. Requests block until they succeed; a clerk sends one request at a
 /// time (share it behind a lock, or give each thread its own).
 pub struct Clerk {
+    /// One stub per server, in the tester's order: `servers[i].get(&args)` sends one call and
+    /// returns the reply, or an error if the request or the reply was lost.
+    // lab:given 4A
     servers: Vec<KvClient>,
     /// Index of the server that last answered as leader; tried first.
+    // lab:given 4A
     leader: AtomicUsize,
     /// Random id that tells this clerk's requests apart from every other clerk's (drawn from
     /// labsim, so a simulation's seed fixes it).
@@ -89,6 +94,16 @@ impl Clerk {
 
     /// Tries the servers in turn, starting with the last known leader, until `attempt`
     /// returns an answer.
+    ///
+    /// `get`, `put` and `append` (given) send one request through it and never give up:
+    /// their `attempt` sends the request once to the server it is given and returns `None`
+    /// when that server did not carry it out (the call failed, or the server answered
+    /// `WrongLeader`, `Timeout` or `ShuttingDown`). So this must return only an answer, try
+    /// every server (a server that does not answer fails the call within about 100 ms), start
+    /// with the one that answered last and remember who answered, and pause `ROUND_BACKOFF`
+    /// (given, `labsim::thread::sleep`) after a round in which nobody did, so that an
+    /// election in progress is not flooded. Retrying the same request (same id) is safe: the
+    /// servers apply a write once.
     // lab:solution 4A
     fn until_success<T>(&self, attempt: impl Fn(&KvClient) -> Option<T>) -> T {
         let count = self.servers.len();

@@ -15,31 +15,41 @@
 //! deterministic simulation alike.
 
 use std::collections::BTreeMap;
+use std::io::Write;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
 use labrpc::ClientEnd;
-use labsim::channel::{Receiver, RecvTimeoutError, Sender};
+use labsim::channel::{Receiver, Sender};
+// lab:hide 4A
+use labsim::channel::RecvTimeoutError;
 use labsim::sync::Mutex;
 use labsim::thread::JoinHandle;
+// lab:hide 4A
 use labsim::time::Instant;
 use raft::{ApplyMsg, Persister, Raft};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::rpc::{KvError, KvResult};
+use crate::rpc::KvResult;
+// lab:hide 4A
+use crate::rpc::KvError;
 
 /// How long a handler waits for its command to be applied before telling its caller to try
 /// elsewhere. A healthy leader applies in milliseconds; this leaves room for an election,
 /// and is short enough that a caller stuck on a deposed leader moves on.
+// lab:given 4A
 const APPLY_TIMEOUT: Duration = Duration::from_millis(1000);
 
 /// How often a waiting handler checks whether its server lost leadership, so that it can
 /// send its caller elsewhere without waiting out the whole timeout.
+// lab:given 4A
 const LEADERSHIP_CHECK_INTERVAL: Duration = Duration::from_millis(50);
 
 /// Snapshot once Raft's persisted state reaches this fraction of `maxraftstate`, in percent.
 /// Leaves room for the entries that commit while the snapshot is being taken.
+// lab:given 4B
 const SNAPSHOT_THRESHOLD_PERCENT: usize = 80;
 
 /// A deterministic state machine that Raft replicates.
@@ -56,6 +66,10 @@ pub trait StateMachine: Send + 'static {
     fn to_snapshot(&self) -> Vec<u8>;
 
     /// Replaces the machine with the one in `snapshot` (empty bytes: the initial machine).
+    ///
+    /// `restore(&to_snapshot())` must give back a machine that applies every later command
+    /// as the original would: every replica that restores a snapshot must go on in step
+    /// with those that never did.
     fn restore(&mut self, snapshot: &[u8]);
 }
 
@@ -64,6 +78,8 @@ pub struct Rsm<S: StateMachine> {
     /// Who this replica is in log lines: `"ctrler 1"`, `"100-2"`.
     label: String,
     raft: Raft,
+    /// What Raft persists; its `raft_state_size()` says when to snapshot.
+    // lab:given 4B
     persister: Arc<Persister>,
     /// Snapshot when Raft's state nears this many bytes; `None` never snapshots.
     max_raft_state: Option<usize>,
@@ -76,7 +92,9 @@ pub struct Rsm<S: StateMachine> {
 /// What handlers and the applier share.
 struct Shared<S: StateMachine> {
     machine: S,
-    /// Highest log index applied to `machine`.
+    /// Highest log index applied to `machine` (or covered by the snapshot it was restored
+    /// from).
+    // lab:given 4A
     last_applied: u64,
     /// Per log index, the handler waiting for the command it submitted there.
     waiters: BTreeMap<u64, Waiter<S::Output>>,
@@ -86,13 +104,19 @@ struct Shared<S: StateMachine> {
 /// A handler waiting for its command.
 struct Waiter<T> {
     /// The term `start` returned; another term at the index means the command was lost.
+    // lab:given 4A
     term: u64,
+    /// Where the applier sends the command's output: a channel with room for one, so that
+    /// the applier never blocks on it while it holds the lock. Dropping it unanswered tells
+    /// the handler its command was lost (or the replica is shutting down).
+    // lab:given 4A
     reply: Sender<T>,
 }
 
 impl<S: StateMachine> Rsm<S> {
-    /// Starts a replica over its Raft peers: restores `machine` from the latest snapshot and
-    /// starts the applier. `label` names the replica in logs and thread names.
+    /// Starts a replica over its Raft peers: restores `machine` from the latest snapshot, if
+    /// the persister holds one, and starts the applier. `label` names the replica in logs
+    /// and thread names.
     pub fn start(
         label: String,
         peers: Vec<ClientEnd>,
@@ -103,7 +127,12 @@ impl<S: StateMachine> Rsm<S> {
     ) -> Arc<Rsm<S>> {
         let (apply_sender, apply_receiver) = labsim::channel::unbounded();
         let raft = Raft::new(peers, me, Arc::clone(&persister), apply_sender);
-        machine.restore(&persister.snapshot());
+        // A replica that took a snapshot before it stopped starts from it; Raft's first
+        // message is then the command after it.
+        let snapshot = persister.snapshot();
+        if !snapshot.is_empty() {
+            machine.restore(&snapshot);
+        }
         let (stop_sender, stop_receiver) = labsim::channel::bounded(0);
         let rsm = Arc::new(Rsm {
             label,
@@ -162,8 +191,27 @@ impl<S: StateMachine> Rsm<S> {
         }
     }
 
-    /// Submits `command` through Raft and waits until it is applied (its output), leadership
-    /// is lost ([`KvError::WrongLeader`]) or the timeout passes ([`KvError::Timeout`]).
+    /// Submits `command` through Raft and waits until it is applied: its output, or
+    /// [`WrongLeader`](crate::rpc::KvError::WrongLeader) when this replica is not the leader
+    /// or the command was lost, [`Timeout`](crate::rpc::KvError::Timeout) when it was not
+    /// applied in time, [`ShuttingDown`](crate::rpc::KvError::ShuttingDown) after `kill`.
+    ///
+    /// What callers rely on (kvraft's handlers, and shardkv's controller and groups, which
+    /// answer their clerks with this):
+    ///
+    /// - `Ok(output)` only if this very command was applied, at the index `raft.start` gave
+    ///   it, and `output` is what [`StateMachine::apply`] returned for it. A different entry
+    ///   at that index (another term) means the command was lost: answer `WrongLeader`.
+    /// - It always returns, within about `APPLY_TIMEOUT` (given): a handler must not wait
+    ///   forever for an index another leader filled. Notice a lost leadership or a new term
+    ///   (`raft.state()`, every `LEADERSHIP_CHECK_INTERVAL`, given) and answer `WrongLeader`
+    ///   without waiting out the timeout; the partition tests need it.
+    /// - Never wait while holding the state lock: the applier needs it to apply anything.
+    ///   Register a `Waiter` at the index in `waiters` (under the lock, together with the
+    ///   call to `start`, so the applier cannot apply the index before the waiter is there),
+    ///   then wait on its channel outside the lock. [`kill`](Rsm::kill) and
+    ///   `install_snapshot` drop waiters, which disconnects their
+    ///   channels: treat that as a lost command.
     // lab:solution 4A
     pub fn submit(&self, command: S::Command) -> KvResult<S::Output> {
         let (reply_sender, reply_receiver) = labsim::channel::bounded(1);
@@ -188,7 +236,7 @@ impl<S: StateMachine> Rsm<S> {
         self.wait_for_apply(&reply_receiver, term)
     }
 
-    // lab:solution 4A
+    // lab:hide 4A
     fn wait_for_apply(&self, receiver: &Receiver<S::Output>, term: u64) -> KvResult<S::Output> {
         let deadline = Instant::now() + APPLY_TIMEOUT;
         loop {
@@ -213,7 +261,7 @@ impl<S: StateMachine> Rsm<S> {
         loop {
             labsim::select! {
                 recv(applied) -> message => match message {
-                    Ok(message) => self.apply(message),
+                    Ok(message) => self.apply_or_exit(message),
                     Err(_) => return,
                 },
                 recv(stop) -> _ => return,
@@ -221,6 +269,36 @@ impl<S: StateMachine> Rsm<S> {
         }
     }
 
+    /// Applies one message, and ends the process if that panics (a bug, or a function not
+    /// written yet).
+    ///
+    /// A replica whose applier died never answers again, so its clerks would retry until
+    /// the test's time limit, and the panic's message would be lost with the test's captured
+    /// output. So in real time the message goes straight to stderr and the process exits. In
+    /// simulation the panic goes on to labsim, which ends the run with it and the command
+    /// that replays it.
+    fn apply_or_exit(&self, message: ApplyMsg) {
+        if labsim::is_simulated() {
+            return self.apply(message);
+        }
+        let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| self.apply(message))) else {
+            return;
+        };
+        let reason = payload
+            .downcast_ref::<&str>()
+            .map(|reason| reason.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_string());
+        let _ = writeln!(
+            std::io::stderr(),
+            "S{} applier panicked: {reason}\nthe replica cannot apply anything more: exiting",
+            self.label
+        );
+        std::process::exit(101);
+    }
+
+    /// Applies one message from Raft with the state locked: a command, then a snapshot if
+    /// Raft's state nears the limit; or a snapshot Raft installed from the leader.
     fn apply(&self, message: ApplyMsg) {
         let mut state = self.state.lock();
         match message {
@@ -228,24 +306,32 @@ impl<S: StateMachine> Rsm<S> {
                 index,
                 term,
                 command,
-            } => self.apply_command(&mut state, index, term, &command),
+            } => {
+                self.apply_command(&mut state, index, term, &command);
+                if let Some(limit) = self.max_raft_state {
+                    self.maybe_snapshot(&state, limit);
+                }
+            }
             ApplyMsg::Snapshot {
                 index, snapshot, ..
-            } => {
-                if index <= state.last_applied {
-                    return;
-                }
-                log::debug!(target: "rsm", "S{} snapshot: installing snapshot at {index}", self.label);
-                state.machine.restore(&snapshot);
-                state.last_applied = index;
-                // Commands waited on at or below the snapshot were settled without us.
-                state
-                    .waiters
-                    .retain(|&waiting_index, _| waiting_index > index);
-            }
+            } => self.install_snapshot(&mut state, index, &snapshot),
         }
     }
 
+    /// Applies the command Raft committed at `index` (in `term`) to the machine and answers
+    /// the handler waiting there.
+    ///
+    /// Called by the applier with the state locked, for every committed command in index
+    /// order. It must:
+    ///
+    /// - skip an index at or below `last_applied` (a snapshot already covers it), and
+    ///   otherwise move `last_applied` to `index`: [`maybe_snapshot`](Rsm::maybe_snapshot)
+    ///   snapshots the machine as of `last_applied`;
+    /// - decode the bytes (`labcodec`, as [`submit`](Rsm::submit) encoded them) and apply
+    ///   the command, whoever submitted it: every replica applies every command;
+    /// - remove the waiter at `index`, if any, and send it the output only if its term is
+    ///   `term` (otherwise another leader's entry took the index: drop the waiter unanswered);
+    /// - never block: it holds the lock the handlers need.
     // lab:solution 4A
     fn apply_command(&self, state: &mut Shared<S>, index: u64, term: u64, bytes: &[u8]) {
         if index <= state.last_applied {
@@ -262,17 +348,45 @@ impl<S: StateMachine> Rsm<S> {
             }
             // Otherwise dropping the sender tells the handler its command was lost.
         }
-        self.maybe_snapshot(state, index);
     }
 
-    /// Hands Raft a snapshot when its persisted state nears the limit.
+    /// Hands Raft a snapshot of the machine when Raft's persisted state nears `limit` bytes
+    /// (the replica's `max_raft_state`).
+    ///
+    /// Called by the applier with the state locked after every committed command, only when
+    /// the replica has a limit. The 4B tests allow Raft's state at most 8 × `limit` bytes at
+    /// the end, under load: snapshot a little before the limit (at
+    /// `SNAPSHOT_THRESHOLD_PERCENT`, given, of it), through `last_applied`, with
+    /// [`StateMachine::to_snapshot`]. `raft.snapshot` may be called from here: Raft does not
+    /// hold its lock while it sends on the apply channel.
     // lab:solution 4B
-    fn maybe_snapshot(&self, state: &Shared<S>, index: u64) {
-        let Some(limit) = self.max_raft_state else {
-            return;
-        };
+    fn maybe_snapshot(&self, state: &Shared<S>, limit: usize) {
         if self.persister.raft_state_size() * 100 >= limit * SNAPSHOT_THRESHOLD_PERCENT {
-            self.raft.snapshot(index, state.machine.to_snapshot());
+            self.raft
+                .snapshot(state.last_applied, state.machine.to_snapshot());
         }
+    }
+
+    /// Replaces the machine with the snapshot Raft installed from the leader, which covers
+    /// every command through `index`.
+    ///
+    /// Called by the applier with the state locked. Ignore a snapshot at or below
+    /// `last_applied` (the machine is already past it). Otherwise restore the machine
+    /// ([`StateMachine::restore`]), move `last_applied` to `index` (Raft's next command is
+    /// `index + 1`), and drop the waiters at or below `index`: their commands were settled
+    /// without this replica, which cannot tell their outputs, so their handlers answer
+    /// `WrongLeader` and the clerks retry (a retried write is deduplicated).
+    // lab:solution 4B
+    fn install_snapshot(&self, state: &mut Shared<S>, index: u64, snapshot: &[u8]) {
+        if index <= state.last_applied {
+            return;
+        }
+        log::debug!(target: "rsm", "S{} snapshot: installing snapshot at {index}", self.label);
+        state.machine.restore(snapshot);
+        state.last_applied = index;
+        // Commands waited on at or below the snapshot were settled without us.
+        state
+            .waiters
+            .retain(|&waiting_index, _| waiting_index > index);
     }
 }

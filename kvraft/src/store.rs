@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::rpc::{Command, KvError, KvResult, Op};
+use crate::rpc::{Command, KvResult};
+// lab:hide 4A
+use crate::rpc::{KvError, Op};
 use crate::rsm::StateMachine;
 
 /// The key/value map plus the duplicate table; what a snapshot holds.
@@ -28,6 +30,13 @@ impl Store {
     /// A `Get` always reads the current value (reading twice is harmless, and a retry's
     /// answer is then as fresh as possible). A write whose request number was already
     /// applied for its clerk is skipped and reports success.
+    ///
+    /// Every replica applies the same commands in the same order through
+    /// [`StateMachine::apply`], and the handler of the command hears the result: a `Get`
+    /// answers the value or `KvError::NoKey` (the clerk reads that as `""`), a `Put` or an
+    /// `Append` answers `Ok("")`. The result must depend only on the store and the command,
+    /// so that every replica goes through the same states; and a write applied once must be
+    /// skipped however often it comes again, since a clerk retries it at server after server.
     // lab:solution 4A
     pub fn apply(&mut self, command: &Command) -> KvResult<String> {
         if let Op::Get { key } = &command.op {
@@ -51,6 +60,11 @@ impl Store {
     }
 
     /// Whether this write was already applied.
+    ///
+    /// The server's handlers ask it before they submit, and answer `Ok` at once, without the
+    /// log, when it says yes; [`apply`](Store::apply) skips such writes. So it may say yes
+    /// only for a write whose clerk has had a request with this number or a later one
+    /// applied (a clerk has one request outstanding at a time, numbered 1, 2, 3...).
     // lab:solution 4A
     pub fn is_duplicate(&self, command: &Command) -> bool {
         self.last_applied_seq
@@ -58,7 +72,12 @@ impl Store {
             .is_some_and(|&seq| command.id.seq <= seq)
     }
 
-    /// The store as snapshot bytes.
+    /// The store as snapshot bytes: the map and the duplicate table, encoded with
+    /// `labcodec`.
+    ///
+    /// A replica restored from them must go on exactly as this one would, so both are in
+    /// them: without the table a restored replica applies a retried append twice.
+    /// `snapshot_size_4b` allows 500 bytes for a store of one key and a few clerks.
     // lab:solution 4B
     pub fn to_snapshot(&self) -> Vec<u8> {
         labcodec::encode(self)
@@ -66,10 +85,15 @@ impl Store {
 
     /// A store from snapshot bytes; empty bytes are the empty store.
     ///
+    /// The inverse of [`to_snapshot`](Store::to_snapshot): the replica restores itself with
+    /// it when it starts from a persisted snapshot and when Raft installs one from the
+    /// leader ([`StateMachine::restore`]).
+    ///
     /// # Panics
     ///
     /// If the bytes are not a snapshot this code wrote: Raft hands back exactly what it was
     /// given, so anything else is corruption, and serving from a wrong state would be worse.
+    // lab:solution 4B
     pub fn from_snapshot(bytes: &[u8]) -> Store {
         if bytes.is_empty() {
             return Store::default();
@@ -103,7 +127,7 @@ impl StateMachine for Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rpc::RequestId;
+    use crate::rpc::{KvError, Op, RequestId};
 
     fn command(client: u64, seq: u64, op: Op) -> Command {
         Command {

@@ -5,13 +5,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use labrpc::Endpoint;
+// lab:hide 2
 use labsim::thread::sleep;
 
-use crate::rpc::{GetArgs, KvClient, KvError, KvResult, PutArgs, Version};
+use crate::rpc::{KvClient, KvResult, Version};
+// lab:hide 2
+use crate::rpc::{GetArgs, KvError, PutArgs};
 
 /// How long a clerk waits before sending a call again after one failed. A lost request or
 /// reply fails within the network's delay; this only keeps a clerk whose server is
 /// unreachable from spinning.
+// lab:given 2
 const RETRY_INTERVAL: Duration = Duration::from_millis(10);
 
 /// What a [`Lock`](crate::Lock) (or a tester) needs from a clerk: get, and versioned put.
@@ -30,6 +34,9 @@ pub trait KvClerk {
 /// keeps no state between calls, so one clerk may be shared by many threads.
 #[derive(Debug, Clone)]
 pub struct Clerk {
+    /// The server's stub: `server.get(&args)` and `server.put(&args)` send one call and
+    /// return its reply, or an error if the request or the reply was lost.
+    // lab:given 2
     server: KvClient,
 }
 
@@ -43,8 +50,13 @@ impl Clerk {
 
     /// The value of `key` and its version, or `NoKey` if the key does not exist.
     ///
-    /// Sends the get until the server answers; a get changes nothing, so sending it twice
-    /// is harmless.
+    /// Sends the get until the server answers and returns the server's answer as it is; a
+    /// get changes nothing, so sending it twice is harmless. Never gives up, and never
+    /// answers `Version` or `Maybe`. Between a failed call and the next it pauses
+    /// `RETRY_INTERVAL` (with `labsim::thread::sleep`, so the suite also runs simulated).
+    ///
+    /// A lock and a tester's threads may share one clerk and call it at once (it is used
+    /// through `&self`): keep whatever one call needs in the call, not in the clerk.
     // lab:solution 2
     pub fn get(&self, key: &str) -> KvResult<(String, Version)> {
         let args = GetArgs {
@@ -66,6 +78,10 @@ impl Clerk {
     /// a lost request from a lost reply, so an earlier attempt may have taken effect (and
     /// moved the version on) or may not. Other answers stand: a put cannot take effect twice,
     /// since a duplicate meets the version the first one made.
+    ///
+    /// So `Maybe` comes only from a put sent more than once, never on a reliable network
+    /// (the tests check both ways), and `Ok` means the put took effect exactly once. Pauses
+    /// and sharing as for [`get`](Clerk::get).
     // lab:solution 2
     pub fn put(&self, key: &str, value: &str, version: Version) -> KvResult<()> {
         let args = PutArgs {

@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use labsim::rand::LabRng;
+// lab:hide 2
 use labsim::thread::sleep;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
@@ -17,6 +18,7 @@ use crate::client::{Clerk, KvClerk};
 use crate::rpc::{KvError, Version};
 
 /// How long `acquire` waits before looking again at a lock someone else holds.
+// lab:given 2
 const POLL_INTERVAL: Duration = Duration::from_millis(5);
 
 /// How many characters a lock client's random id has (the course's 8).
@@ -32,6 +34,8 @@ const FREE: &str = "";
 /// holds returns at once, and one `release` frees it.
 #[derive(Debug)]
 pub struct Lock<C: KvClerk = Clerk> {
+    /// How this lock client reaches the key/value service; it may be shared with other
+    /// lock clients and other callers.
     clerk: C,
     /// The key the lock lives at.
     name: String,
@@ -64,7 +68,12 @@ impl<C: KvClerk> Lock<C> {
     /// Reads the key; if it holds our id, an earlier put of ours took effect and the lock is
     /// ours; if it is free, puts our id at the version read: `Ok` wins, `Version` means
     /// another client won, `Maybe` is settled by reading again. If someone else holds it,
-    /// waits and reads again.
+    /// waits `POLL_INTERVAL` (`labsim::thread::sleep`) and reads again.
+    ///
+    /// What the tests rely on: when it returns, the key holds this client's id and no other
+    /// client of the lock's name holds it, on an unreliable network too; it returns at once
+    /// if this client already holds the lock; it waits as long as another client holds it,
+    /// and gets it soon after a release. `read` and `vanished` below are given for it.
     // lab:solution 2
     pub fn acquire(&self) {
         loop {
@@ -92,6 +101,9 @@ impl<C: KvClerk> Lock<C> {
     ///
     /// If this client does not hold the lock: releasing someone else's lock is a bug in the
     /// caller, and going on would break mutual exclusion.
+    ///
+    /// What the tests rely on: when it returns, the key is free (`""`) or already taken by a
+    /// waiting client, so that a waiting `acquire` can get the lock.
     // lab:solution 2
     pub fn release(&self) {
         let mut attempts = 0;
@@ -116,6 +128,7 @@ impl<C: KvClerk> Lock<C> {
 
     /// The lock's holder (`""` if free) and the key's version; a missing key is a lock never
     /// taken, free at version 0.
+    // lab:given 2
     fn read(&self) -> (String, Version) {
         match self.clerk.get(&self.name) {
             Ok(holder_and_version) => holder_and_version,
@@ -126,6 +139,7 @@ impl<C: KvClerk> Lock<C> {
 
     /// A put at a version just read answered `NoKey`: the key existed, or the put was at
     /// version 0, which creates it. Keys are never deleted, so the server is broken.
+    // lab:given 2
     fn vanished(&self, version: Version) -> ! {
         panic!(
             "put of lock {:?} at v{version} answered NoKey, but keys are never deleted",

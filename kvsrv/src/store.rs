@@ -8,7 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::rpc::{KvError, KvResult, Version};
+use crate::rpc::{KvResult, Version};
+// lab:hide 2
+use crate::rpc::KvError;
 
 /// One key's value and how many puts have taken effect on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +35,9 @@ impl Store {
     }
 
     /// The value of `key` and its version, or `NoKey` if no put has created it.
+    ///
+    /// The server's `get` handler calls it with the store locked and sends the answer to
+    /// the clerk as it is.
     // lab:solution 2
     pub fn get(&self, key: &str) -> KvResult<(String, Version)> {
         self.entries
@@ -46,6 +51,11 @@ impl Store {
     /// A missing key has version 0, so a put at version 0 creates it. Otherwise nothing
     /// changes and the put is refused: `NoKey` when the key is missing (and `version` is not
     /// 0), `Version` when it exists at another version.
+    ///
+    /// The server's `put` handler calls it with the store locked, one put at a time, and
+    /// sends the answer to the clerk as it is: the store alone decides whether a put (or a
+    /// duplicate of one) takes effect. Keep nothing per client or per request: the memory
+    /// tests allow the server a few bytes per clerk.
     // lab:solution 2
     pub fn put(&mut self, key: &str, value: String, version: Version) -> KvResult<()> {
         match self.entries.get_mut(key) {
@@ -78,6 +88,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rpc::KvError;
 
     fn put(store: &mut Store, key: &str, value: &str, version: Version) -> KvResult<()> {
         store.put(key, value.to_string(), version)
