@@ -15,8 +15,6 @@
 //! deterministic simulation alike.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -261,40 +259,12 @@ impl<S: StateMachine> Rsm<S> {
         loop {
             labsim::select! {
                 recv(applied) -> message => match message {
-                    Ok(message) => self.apply_or_exit(message),
+                    Ok(message) => self.apply(message),
                     Err(_) => return,
                 },
                 recv(stop) -> _ => return,
             }
         }
-    }
-
-    /// Applies one message, and ends the process if that panics (a bug, or a function not
-    /// written yet).
-    ///
-    /// A replica whose applier died never answers again, so its clerks would retry until
-    /// the test's time limit, and the panic's message would be lost with the test's captured
-    /// output. So in real time the message goes straight to stderr and the process exits. In
-    /// simulation the panic goes on to labsim, which ends the run with it and the command
-    /// that replays it.
-    fn apply_or_exit(&self, message: ApplyMsg) {
-        if labsim::is_simulated() {
-            return self.apply(message);
-        }
-        let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| self.apply(message))) else {
-            return;
-        };
-        let reason = payload
-            .downcast_ref::<&str>()
-            .map(|reason| reason.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic without a message".to_string());
-        let _ = writeln!(
-            std::io::stderr(),
-            "S{} applier panicked: {reason}\nthe replica cannot apply anything more: exiting",
-            self.label
-        );
-        std::process::exit(101);
     }
 
     /// Applies one message from Raft with the state locked: a command, then a snapshot if
