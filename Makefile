@@ -18,6 +18,9 @@ TIMEOUT ?= 240
 # `make grade`: how long the simulated sweep of every graded test may start new runs, in
 # seconds (every test runs at least once even past it).
 SWEEP_SECONDS ?= 600
+# `make skeleton`: where, and which tier.
+OUT ?=
+TIER ?= guided
 # Extra arguments for `make demo`, e.g. ARGS="--seconds 20 --seed 7".
 ARGS ?=
 # mdBook for `make book`: this version, installed by `cargo install` under MDBOOK_ROOT when
@@ -31,7 +34,7 @@ LAB_TEST = $(CARGO) test --locked
 .PHONY: help test test-foundation test-labsim test-labcodec test-labrpc test-kvsrv test-raft test-3a test-3b test-3c \
 	test-3d test-sim test-linearizability conformance test-kvraft test-4a test-4b test-shardkv test-5a \
 	test-5b test-mapreduce test-labtool demo echo stress results grade bench lint fmt book \
-	book-check
+	book-check skeleton skeleton-check
 
 help: ## List the targets.
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -151,6 +154,15 @@ lint: ## Check formatting and clippy (warnings are errors; clippy.toml keeps OS 
 
 fmt: ## Format the workspace.
 	$(CARGO) fmt --all
+
+# ---- the student skeletons ----------------------------------------------------------------
+
+skeleton: ## Write the student skeleton of this workspace: make skeleton OUT=../student [TIER=guided|open].
+	@if [ -z "$(OUT)" ]; then echo "give the directory: make skeleton OUT=../student [TIER=open]"; exit 2; fi
+	$(CARGO) run --locked -q -p labtool -- skeleton $(OUT) --tier $(TIER)
+
+skeleton-check: ## Both skeleton tiers: generated, built with warnings as errors, each part's first test failing on a stub (minutes).
+	LAB_SKELETON_FULL=1 $(LAB_TEST) -p labtool --test skeleton -- --test-threads=1
 
 # ---- the lab book --------------------------------------------------------------------------
 

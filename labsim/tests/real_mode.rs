@@ -152,3 +152,24 @@ fn types_are_send_and_sync_like_the_originals() {
     send::<thread::JoinHandle<Vec<u8>>>();
     send_sync::<Mutex<Vec<thread::JoinHandle<()>>>>();
 }
+
+#[test]
+fn a_real_thread_panic_is_remembered_with_the_thread_name() {
+    let handle = thread::spawn("doomed-worker", || -> u32 {
+        panic!("not yet implemented: 3A: tick")
+    });
+    assert!(handle.join().is_err(), "the panic still reaches join");
+    let panics = thread::real_panics();
+    assert!(
+        panics.contains(&(
+            "doomed-worker".to_string(),
+            "not yet implemented: 3A: tick".to_string()
+        )),
+        "{panics:?}"
+    );
+    let fine = thread::spawn("fine-worker", || 7);
+    assert_eq!(fine.join().unwrap(), 7);
+    assert!(!thread::real_panics()
+        .iter()
+        .any(|(name, _)| name == "fine-worker"));
+}

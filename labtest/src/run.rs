@@ -223,18 +223,87 @@ fn time_limit_message(limit: Duration) -> String {
 /// the seed that replays it.
 fn time_out(info: &TestInfo, limit: Duration) -> ! {
     let message = time_limit_message(limit);
-    eprintln!("{}: {message} (seed {})", info.test, info.seed);
     let line = result_line(info, limit, Counts::default(), false);
     let _ = line.append();
     if labsim::is_simulated() {
+        eprintln!("{}: {message} (seed {})", info.test, info.seed);
         panic!("{message}");
     }
+    // Exiting loses what libtest captured of the test's output, the panics of its threads
+    // included, so say here, past the capture, what ended and which threads died of what.
+    let report = format!(
+        "{}: {message} (seed {})\n{}",
+        info.test,
+        info.seed,
+        panic_summary(&labsim::thread::real_panics())
+    );
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), report.as_bytes());
     std::process::exit(101);
+}
+
+/// How many distinct panic messages [`panic_summary`] shows.
+const PANICS_SHOWN: usize = 8;
+
+/// The panics of real threads, (thread, message) oldest first, as lines for a report: one per
+/// distinct message in order of first appearance, with the first thread and how many others
+/// died of it (a handler stub panics in every call); empty when there is none.
+fn panic_summary(panics: &[(String, String)]) -> String {
+    if panics.is_empty() {
+        return String::new();
+    }
+    let mut distinct: Vec<(&str, &str, usize)> = Vec::new();
+    for (thread, message) in panics {
+        match distinct.iter_mut().find(|(_, seen, _)| seen == message) {
+            Some((_, _, count)) => *count += 1,
+            None => distinct.push((thread, message, 1)),
+        }
+    }
+    let mut lines = format!(
+        "threads of this test process that panicked ({}), first panic first:\n",
+        panics.len()
+    );
+    for (thread, message, count) in distinct.iter().take(PANICS_SHOWN) {
+        let others = match count - 1 {
+            0 => String::new(),
+            1 => " (and 1 other thread)".to_string(),
+            more => format!(" (and {more} other threads)"),
+        };
+        lines.push_str(&format!("  {thread}{others}: {message}\n"));
+    }
+    if distinct.len() > PANICS_SHOWN {
+        lines.push_str(&format!(
+            "  ... and {} other messages\n",
+            distinct.len() - PANICS_SHOWN
+        ));
+    }
+    lines
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn panics_are_summed_up_by_message() {
+        assert_eq!(panic_summary(&[]), "");
+        let panic = |thread: &str, message: &str| (thread.to_string(), message.to_string());
+        let panics = [
+            panic("handler-1", "not yet implemented: 4A: submit"),
+            panic("raft-S0-ticker", "index out of bounds"),
+            panic("handler-2", "not yet implemented: 4A: submit"),
+            panic("handler-3", "not yet implemented: 4A: submit"),
+        ];
+        assert_eq!(
+            panic_summary(&panics),
+            "threads of this test process that panicked (4), first panic first:\n  \
+             handler-1 (and 2 other threads): not yet implemented: 4A: submit\n  \
+             raft-S0-ticker: index out of bounds\n"
+        );
+        let many: Vec<(String, String)> = (0..10)
+            .map(|at| panic("t", &format!("message {at}")))
+            .collect();
+        assert!(panic_summary(&many).ends_with("  t: message 7\n  ... and 2 other messages\n"));
+    }
 
     #[test]
     fn another_limit_is_named_in_its_message() {

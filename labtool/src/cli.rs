@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::color::ColorChoice;
+use crate::skeleton::Tier;
 
 /// Tools for the labs: stress a test, read its logs, compare results with the MIT staff's.
 #[derive(Debug, Parser)]
@@ -121,9 +122,14 @@ pub struct ResultsArgs {
     pub sim: bool,
 }
 
-/// `lab skeleton OUT_DIR [--from WORKSPACE]`.
+/// `lab skeleton OUT_DIR [--from WORKSPACE] [--tier guided|open]`.
 #[derive(Debug, Args)]
 pub struct SkeletonArgs {
+    /// Which skeleton: `guided` keeps the reference's design and stubs the solutions (every
+    /// obligation is in the stubs' docs); `open` keeps only the API the tests call, and you
+    /// design the rest.
+    #[arg(long, value_enum, default_value_t = Tier::Guided)]
+    pub tier: Tier,
     /// Where to write the skeleton: a new directory (its parent must exist) or an empty one.
     #[arg(value_name = "OUT_DIR")]
     pub out_dir: PathBuf,

@@ -197,6 +197,17 @@ pub enum Error {
         problems: Vec<String>,
     },
 
+    /// The open tier's templates cannot be applied; nothing was written.
+    #[error(
+        "the open tier cannot be written ({} problem(s)), nothing was written:\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    )]
+    OpenTier {
+        /// One problem per line, with its file.
+        problems: Vec<String>,
+    },
+
     /// The Ctrl-C handler could not be installed.
     #[error("cannot handle Ctrl-C: {0}")]
     CtrlC(#[from] ctrlc::Error),

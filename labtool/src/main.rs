@@ -94,6 +94,7 @@ fn run(command: Command, color: ColorChoice) -> Result<ExitCode> {
         }
         Command::Skeleton(args) => {
             let report = skeleton(&SkeletonOptions {
+                tier: args.tier,
                 out_dir: args.out_dir,
                 from: args.from,
             })?;

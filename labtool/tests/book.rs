@@ -33,8 +33,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use labtool::skeleton::stub::{stub_markers, PARTS};
-use labtool::skeleton::{SkeletonReport, LAB_CRATES};
+use labtool::skeleton::stub::{stub_markers, template_stubs, PARTS};
+use labtool::skeleton::{SkeletonReport, Tier, LAB_CRATES, TEMPLATES};
 use support::{lab, workspace_root};
 
 // ---- reading the book ----------------------------------------------------------------------
@@ -892,6 +892,31 @@ fn markers() -> BTreeMap<String, BTreeSet<(String, String)>> {
     by_part
 }
 
+/// The (template file, stub name) pairs of the open tier's templates, per part: each
+/// `todo!("PART: name")` under `skeleton/open/<crate>/src/`.
+fn template_stubs_by_part() -> BTreeMap<String, BTreeSet<(String, String)>> {
+    let root = workspace_root();
+    let mut by_part: BTreeMap<String, BTreeSet<(String, String)>> = PARTS
+        .iter()
+        .map(|part| (part.to_string(), BTreeSet::new()))
+        .collect();
+    let mut files = Vec::new();
+    collect_files(&root.join(TEMPLATES), "rs", &mut files);
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        let relative = file.strip_prefix(&root).unwrap().display().to_string();
+        let stubs = template_stubs(&text)
+            .unwrap_or_else(|problems| panic!("{relative}: bad stubs: {problems:?}"));
+        for stub in stubs {
+            by_part
+                .get_mut(&stub.part)
+                .expect("a known part")
+                .insert((relative.clone(), stub.name));
+        }
+    }
+    by_part
+}
+
 /// The summary line `lab skeleton` prints for the current markers.
 fn skeleton_summary_line() -> String {
     let root = workspace_root();
@@ -910,8 +935,11 @@ fn skeleton_summary_line() -> String {
     let report = SkeletonReport {
         root: root.clone(),
         out_dir: root,
+        tier: Tier::Guided,
         files: 0,
         stubs,
+        hidden: 0,
+        given: 0,
     };
     report.summary()[1].clone()
 }
@@ -938,35 +966,36 @@ fn table_entries(region: &str) -> BTreeSet<(String, String)> {
     entries
 }
 
-/// Each part's `What you write` table lists exactly its marked functions, and the skeleton
-/// summary the book shows is the current one.
-#[test]
-fn what_you_write_matches_the_markers() {
-    const START: &str = "<!-- book-check: skeleton ";
+/// Compares each region of the chapters opened by `start` with `expected`, the (file,
+/// function) pairs per part, and says what differs; `what` names the source of truth.
+fn check_tables(
+    start: &str,
+    expected: &BTreeMap<String, BTreeSet<(String, String)>>,
+    what: &str,
+    problems: &mut Vec<String>,
+) {
     const END: &str = "<!-- book-check: end -->";
-    let markers = markers();
     let mut seen = BTreeSet::new();
-    let mut problems = Vec::new();
     for chapter in chapters() {
         let mut rest = chapter.text.as_str();
-        while let Some(at) = rest.find(START) {
-            let after = &rest[at + START.len()..];
+        while let Some(at) = rest.find(start) {
+            let after = &rest[at + start.len()..];
             let (part, body) = after.split_once(" -->").expect("a closed marker comment");
             let (region, next) = body.split_once(END).expect("a region with an end");
             let listed = table_entries(region);
-            let marked = markers.get(part).cloned().unwrap_or_else(|| {
+            let marked = expected.get(part).cloned().unwrap_or_else(|| {
                 problems.push(format!("{}: no part `{part}`", chapter.path.display()));
                 BTreeSet::new()
             });
             for (file, function) in listed.difference(&marked) {
                 problems.push(format!(
-                    "{}: lists {file} `{function}` for {part}, which is not marked `// lab:solution {part}`",
+                    "{}: lists {file} `{function}` for {part}, which is not {what} {part}",
                     chapter.path.display()
                 ));
             }
             for (file, function) in marked.difference(&listed) {
                 problems.push(format!(
-                    "{}: does not list {file} `{function}`, marked `// lab:solution {part}`",
+                    "{}: does not list {file} `{function}`, {what} {part}",
                     chapter.path.display()
                 ));
             }
@@ -976,9 +1005,28 @@ fn what_you_write_matches_the_markers() {
     }
     for part in PARTS {
         if !seen.contains(part) {
-            problems.push(format!("no `What you write` table for part {part}"));
+            problems.push(format!("no chapter has a `{start}{part} -->` table"));
         }
     }
+}
+
+/// Each part's `What you write` tables list exactly its marked functions (guided tier) and its
+/// templates' stubs (open tier), and the skeleton summary the book shows is the current one.
+#[test]
+fn what_you_write_matches_the_markers() {
+    let mut problems = Vec::new();
+    check_tables(
+        "<!-- book-check: skeleton ",
+        &markers(),
+        "marked `// lab:solution`",
+        &mut problems,
+    );
+    check_tables(
+        "<!-- book-check: skeleton-open ",
+        &template_stubs_by_part(),
+        "a stub in the open templates for",
+        &mut problems,
+    );
     let summary = skeleton_summary_line();
     let shown = chapters()
         .iter()

@@ -7,7 +7,8 @@
 
 mod scope;
 
-use std::panic::Location;
+use std::panic::{AssertUnwindSafe, Location};
+use std::sync::Mutex;
 use std::time::Duration;
 
 pub use scope::{scope, Scope, ScopedJoinHandle};
@@ -28,12 +29,22 @@ where
 {
     let name = name.into();
     let inner = match context::current() {
-        None => Inner::Real(
-            std::thread::Builder::new()
-                .name(name)
-                .spawn(body)
-                .unwrap_or_else(|error| panic!("labsim: cannot start a thread: {error}")),
-        ),
+        None => {
+            let recorded_name = name.clone();
+            let body = move || match std::panic::catch_unwind(AssertUnwindSafe(body)) {
+                Ok(value) => value,
+                Err(payload) => {
+                    record_real_panic(recorded_name, &*payload);
+                    std::panic::resume_unwind(payload)
+                }
+            };
+            Inner::Real(
+                std::thread::Builder::new()
+                    .name(name)
+                    .spawn(body)
+                    .unwrap_or_else(|error| panic!("labsim: cannot start a thread: {error}")),
+            )
+        }
         Some(context) => {
             let (tid, result) = threads::spawn(&context, name.clone(), body);
             Inner::Simulated {
@@ -45,6 +56,35 @@ where
         }
     };
     JoinHandle { inner }
+}
+
+/// The panics of real-mode threads started by [`spawn`], in the order they happened.
+static REAL_PANICS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
+/// Remembers that the real thread `name` panicked with `payload`.
+fn record_real_panic(name: String, payload: &(dyn std::any::Any + Send)) {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|text| text.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(a panic without a message)".to_string());
+    let mut panics = REAL_PANICS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    panics.push((name, message));
+}
+
+/// Every panic so far of a real-mode thread started by [`spawn`] in this process, as
+/// (thread name, message), oldest first. The panic itself behaves as in `std` (the message
+/// is printed, `join` returns the payload); this list is for a harness that must stop a
+/// stuck test (a timeout ends the process, and with it the test output libtest captured)
+/// and still say which thread died of what. In simulation, a panic ends the simulation
+/// instead and its report names the thread.
+pub fn real_panics() -> Vec<(String, String)> {
+    REAL_PANICS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone()
 }
 
 /// Puts the calling thread to sleep for `duration`: real time in real mode, virtual time in

@@ -15,22 +15,55 @@ pub mod stub;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
 use crate::error::{Error, Result};
 use crate::workspace::find_root;
-use stub::{may_have_markers, stub_markers, Stub, PARTS};
+use stub::{may_have_markers, stub_markers, template_stubs, Stub, PARTS};
 
 /// The crates whose marked functions are stubbed, by their directory under the workspace root.
 /// Everything else (testers, labrpc, labcodec, linearizability, the tools) is copied unchanged.
 pub const LAB_CRATES: [&str; 5] = ["kvsrv", "raft", "kvraft", "shardkv", "mapreduce"];
 
+/// Where the open tier's templates are, under the workspace root; never copied into a skeleton.
+pub const TEMPLATES: &str = "skeleton";
+
+/// The file of a template directory listing the reference files the open tier keeps.
+const KEEP: &str = "keep";
+
+/// The file of a template directory listing the crate's paths the open tier leaves out.
+const OMIT: &str = "omit";
+
+/// Which skeleton to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Tier {
+    /// The reference's design with the solutions stubbed: the marked functions lose their
+    /// bodies, solution-only items are left out.
+    #[default]
+    Guided,
+    /// The course's way: each lab crate keeps only the API its tester calls, from the
+    /// templates under `skeleton/open/`; the student designs the rest.
+    Open,
+}
+
+impl Tier {
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Guided => "guided",
+            Tier::Open => "open",
+        }
+    }
+}
+
 /// What `lab skeleton` was asked to do.
 #[derive(Debug, Clone)]
 pub struct SkeletonOptions {
+    /// Which tier.
+    pub tier: Tier,
     /// Where the skeleton goes: a new directory (whose parent exists) or an empty one.
     pub out_dir: PathBuf,
     /// A directory inside the workspace to copy; the current directory when `None`.
@@ -44,23 +77,36 @@ pub struct SkeletonReport {
     pub root: PathBuf,
     /// Where the skeleton is.
     pub out_dir: PathBuf,
+    /// Which tier it is.
+    pub tier: Tier,
     /// How many files were written.
     pub files: usize,
-    /// Every stubbed function with its file (relative to the root).
+    /// Every stubbed function with its file (relative to the root): the marked functions in
+    /// the guided tier, the templates' stubs in the open tier.
     pub stubs: Vec<(PathBuf, Stub)>,
+    /// How many items the guided tier leaves out (`lab:hide`).
+    pub hidden: usize,
+    /// How many items the guided tier marks given (`lab:given`).
+    pub given: usize,
 }
 
 impl SkeletonReport {
     /// The lines `lab skeleton` prints when done.
     pub fn summary(&self) -> Vec<String> {
         let mut lines = vec![format!(
-            "wrote {} files of {} to {}",
+            "wrote the {} tier: {} files of {} to {}",
+            self.tier.name(),
             self.files,
             self.root.display(),
             self.out_dir.display()
         )];
         if self.stubs.is_empty() {
-            lines.push("stubbed 0 functions: no `// lab:solution` marker in the lab crates".into());
+            lines.push(match self.tier {
+                Tier::Guided => {
+                    "stubbed 0 functions: no `// lab:solution` marker in the lab crates".into()
+                }
+                Tier::Open => "stubbed 0 functions: no stub in the templates".into(),
+            });
         } else {
             let per_part = counts(PARTS, |part| {
                 self.stubs.iter().filter(|(_, s)| s.part == part).count()
@@ -77,6 +123,12 @@ impl SkeletonReport {
             lines.push(format!(
                 "stubbed {} {noun}: {per_part} ({per_crate})",
                 self.stubs.len()
+            ));
+        }
+        if self.tier == Tier::Guided && self.hidden + self.given > 0 {
+            lines.push(format!(
+                "left out {} solution-only items; {} given items expect your code to use them",
+                self.hidden, self.given
             ));
         }
         lines.push(format!(
@@ -115,29 +167,98 @@ pub fn skeleton(options: &SkeletonOptions) -> Result<SkeletonReport> {
     })?;
     let root = find_root(&start)?;
     let out_exists = check_out_dir(&options.out_dir)?;
-    let files = list_files(&root)?;
+    let all_files = list_files(&root)?;
 
-    // Apply every marker in memory first, so that a bad one writes nothing.
-    let mut stubbed: BTreeMap<&Path, String> = BTreeMap::new();
-    let mut stubs = Vec::new();
+    // Plan every file in memory first, so that a bad marker or template writes nothing.
+    let guided = guided_plan(&root, &all_files)?;
+    let (plan, stubs) = match options.tier {
+        Tier::Guided => (guided.files, guided.stubs),
+        Tier::Open => open_plan(&root, &all_files, guided.files)?,
+    };
+
+    if !out_exists {
+        fs::create_dir(&options.out_dir).map_err(|source| Error::Write {
+            path: options.out_dir.clone(),
+            source,
+        })?;
+    }
+    for (relative, content) in &plan {
+        let to = options.out_dir.join(relative);
+        match content {
+            Content::Text(text) => write_file(&to, text)?,
+            Content::Copy(from) => copy_entry(from, &to)?,
+        }
+    }
+    Ok(SkeletonReport {
+        root,
+        out_dir: options.out_dir.clone(),
+        tier: options.tier,
+        files: plan.len(),
+        stubs,
+        hidden: guided.hidden,
+        given: guided.given,
+    })
+}
+
+/// The files to write, each with its path relative to the skeleton's root.
+type Plan = Vec<(PathBuf, Content)>;
+
+/// What a planned file holds.
+enum Content {
+    /// A file of the workspace, copied as it is.
+    Copy(PathBuf),
+    /// New text: a file with its markers applied, or a template.
+    Text(String),
+}
+
+/// The guided tier: every file but the templates, with the markers applied.
+struct Guided {
+    files: Plan,
+    stubs: Vec<(PathBuf, Stub)>,
+    hidden: usize,
+    given: usize,
+}
+
+/// Plans the guided tier. All marker problems are reported together.
+fn guided_plan(root: &Path, all_files: &[PathBuf]) -> Result<Guided> {
+    let mut guided = Guided {
+        files: Vec::new(),
+        stubs: Vec::new(),
+        hidden: 0,
+        given: 0,
+    };
     let mut problems = Vec::new();
-    for relative in &files {
-        if lab_crate_of(relative).is_none() || relative.extension() != Some("rs".as_ref()) {
+    for relative in all_files {
+        if relative.starts_with(TEMPLATES) {
             continue;
         }
         let path = root.join(relative);
+        if lab_crate_of(relative).is_none() || relative.extension() != Some("rs".as_ref()) {
+            guided.files.push((relative.clone(), Content::Copy(path)));
+            continue;
+        }
         let source = fs::read_to_string(&path).map_err(|source| Error::Read {
             path: path.clone(),
             source,
         })?;
         if !may_have_markers(&source) {
+            guided.files.push((relative.clone(), Content::Copy(path)));
             continue;
         }
         match stub_markers(&source) {
-            Ok(result) if result.stubs.is_empty() => {}
             Ok(result) => {
-                stubs.extend(result.stubs.into_iter().map(|s| (relative.clone(), s)));
-                stubbed.insert(relative, result.text);
+                let marked = result.stubs.len() + result.hidden.len() + result.given.len();
+                guided.hidden += result.hidden.len();
+                guided.given += result.given.len();
+                guided
+                    .stubs
+                    .extend(result.stubs.into_iter().map(|s| (relative.clone(), s)));
+                let content = if marked == 0 {
+                    Content::Copy(path)
+                } else {
+                    Content::Text(result.text)
+                };
+                guided.files.push((relative.clone(), content));
             }
             Err(found) => problems.extend(found.into_iter().map(|problem| {
                 format!(
@@ -152,26 +273,116 @@ pub fn skeleton(options: &SkeletonOptions) -> Result<SkeletonReport> {
     if !problems.is_empty() {
         return Err(Error::Markers { problems });
     }
+    Ok(guided)
+}
 
-    if !out_exists {
-        fs::create_dir(&options.out_dir).map_err(|source| Error::Write {
-            path: options.out_dir.clone(),
-            source,
-        })?;
-    }
-    for relative in &files {
-        let to = options.out_dir.join(relative);
-        match stubbed.get(relative.as_path()) {
-            Some(text) => write_file(&to, text)?,
-            None => copy_entry(&root.join(relative), &to)?,
+/// Plans the open tier from the guided one: each lab crate's `src/` gives way to its template
+/// under `skeleton/open/<crate>/`, but for the files its `keep` lists, and the paths its `omit`
+/// lists are left out. Returns the files and the templates' stubs.
+fn open_plan(
+    root: &Path,
+    all_files: &[PathBuf],
+    guided: Plan,
+) -> Result<(Plan, Vec<(PathBuf, Stub)>)> {
+    let mut problems = Vec::new();
+    let mut keep: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut omit: Vec<PathBuf> = Vec::new();
+    let mut templates: Vec<(PathBuf, PathBuf)> = Vec::new();
+    // Only the lab crates this workspace has need a template.
+    let present = LAB_CRATES
+        .into_iter()
+        .filter(|krate| guided.iter().any(|(path, _)| path.starts_with(krate)));
+    for krate in present {
+        let base = Path::new(TEMPLATES).join("open").join(krate);
+        let mut has_source = false;
+        for relative in all_files.iter().filter(|path| path.starts_with(&base)) {
+            let inside = relative.strip_prefix(&base).unwrap_or(relative);
+            if inside == Path::new(KEEP) || inside == Path::new(OMIT) {
+                let listed = read_list(&root.join(relative))?;
+                for (line, entry) in listed {
+                    let path = Path::new(krate).join(&entry);
+                    let exists = guided.iter().any(|(p, _)| p.starts_with(&path));
+                    if !exists {
+                        problems.push(format!(
+                            "{}:{line}: `{entry}` is not a file of {krate}; fix or remove the line",
+                            relative.display()
+                        ));
+                    } else if inside == Path::new(KEEP) {
+                        keep.insert(path);
+                    } else {
+                        omit.push(path);
+                    }
+                }
+                continue;
+            }
+            has_source |= inside.starts_with("src");
+            templates.push((Path::new(krate).join(inside), root.join(relative)));
+        }
+        if !has_source {
+            problems.push(format!(
+                "no open tier for {krate}: write its template under {}/src/",
+                base.display()
+            ));
         }
     }
-    Ok(SkeletonReport {
-        root,
-        out_dir: options.out_dir.clone(),
-        files: files.len(),
-        stubs,
-    })
+
+    let mut plan = Vec::new();
+    for (relative, content) in guided {
+        let in_src = lab_crate_of(&relative)
+            .is_some_and(|krate| relative.starts_with(Path::new(krate).join("src")));
+        if omit.iter().any(|path| relative.starts_with(path)) {
+            continue;
+        }
+        if keep.contains(&relative) {
+            if matches!(content, Content::Text(_)) {
+                problems.push(format!(
+                    "{}: kept in the open tier but has skeleton markers; keep only given files",
+                    relative.display()
+                ));
+            }
+        } else if in_src {
+            continue;
+        }
+        plan.push((relative, content));
+    }
+    let mut stubs = Vec::new();
+    for (relative, from) in templates {
+        let text = fs::read_to_string(&from).map_err(|source| Error::Read {
+            path: from.clone(),
+            source,
+        })?;
+        if relative.extension() == Some("rs".as_ref()) {
+            match template_stubs(&text) {
+                Ok(found) => stubs.extend(found.into_iter().map(|s| (relative.clone(), s))),
+                Err(found) => problems.extend(found.into_iter().map(|problem| {
+                    format!("{}:{}: {}", from.display(), problem.line, problem.detail)
+                })),
+            }
+        }
+        plan.retain(|(path, _)| *path != relative);
+        plan.push((relative, Content::Text(text)));
+    }
+    if !problems.is_empty() {
+        return Err(Error::OpenTier { problems });
+    }
+    plan.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok((plan, stubs))
+}
+
+/// The entries of a `keep` or `omit` list with their lines: one crate-relative path per line;
+/// blank lines and `#` comments are skipped.
+fn read_list(path: &Path) -> Result<Vec<(usize, String)>> {
+    let text = fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(text
+        .lines()
+        .enumerate()
+        .map(|(at, line)| (at + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
+        .map(|(at, line)| (at, line.trim_end_matches('/').to_string()))
+        .collect())
 }
 
 /// The lab crate a workspace-relative path belongs to, if any.

@@ -45,6 +45,7 @@ use std::fmt;
 /// Counts.
 #[inline]
 pub fn tick(count: &mut u32) -> u32 {{
+    let _ = &count;
     {}
 }}
 
@@ -87,7 +88,7 @@ fn braces_in_strings_chars_and_comments_do_not_count() {
     fn after() {}
 "####;
     let expected = format!(
-        "    fn tricky<'a>(s: &'a str) -> &'a str {{\n        {}\n    }}\n    fn after() {{}}\n",
+        "    fn tricky<'a>(s: &'a str) -> &'a str {{\n        let _ = &s;\n        {}\n    }}\n    fn after() {{}}\n",
         stub("3B: tricky")
     );
     assert_eq!(apply(source), expected);
@@ -131,6 +132,7 @@ where
     F: Fn(&[u8]) -> bool + Send + 'static,
     T: Clone,
 {{
+    let _ = (&f, &t);
     {}
 }}
 ",
@@ -177,6 +179,7 @@ trait Machine {{
     fn required(&self);
 
     fn apply(&mut self, op: &str) -> String {{
+        let _ = &op;
         {}
     }}
 }}
@@ -285,7 +288,7 @@ fn impl_trait_arguments_are_fine() {
     assert_eq!(
         apply(source),
         format!(
-            "fn take(items: impl Iterator<Item = u8>) -> usize {{ {} }}\n",
+            "fn take(items: impl Iterator<Item = u8>) -> usize {{ let _ = &items; {} }}\n",
             stub("3D: take")
         )
     );
@@ -300,7 +303,7 @@ fn unterminated_literals_are_reported_with_their_line() {
 
 #[test]
 fn the_summary_counts_per_part_and_per_crate() {
-    use super::SkeletonReport;
+    use super::{SkeletonReport, Tier};
     use std::path::PathBuf;
     let stub_at = |path: &str, part: &str| {
         let stub = Stub {
@@ -313,18 +316,22 @@ fn the_summary_counts_per_part_and_per_crate() {
     let mut report = SkeletonReport {
         root: PathBuf::from("/w"),
         out_dir: PathBuf::from("out"),
+        tier: Tier::Guided,
         files: 3,
         stubs: vec![
             stub_at("raft/src/election.rs", "3B"),
             stub_at("kvraft/src/server.rs", "4A"),
             stub_at("raft/src/election.rs", "3A"),
         ],
+        hidden: 4,
+        given: 2,
     };
     assert_eq!(
         report.summary(),
         [
-            "wrote 3 files of /w to out",
+            "wrote the guided tier: 3 files of /w to out",
             "stubbed 3 functions: 3A 1, 3B 1, 4A 1 (raft 2, kvraft 1)",
+            "left out 4 solution-only items; 2 given items expect your code to use them",
             "build it with: cd out && cargo build --offline --locked --tests",
         ]
     );
@@ -332,4 +339,182 @@ fn the_summary_counts_per_part_and_per_crate() {
     assert_eq!(report.summary()[1], "stubbed 1 function: 3B 1 (raft 1)");
     report.stubs.clear();
     assert!(report.summary()[1].starts_with("stubbed 0 functions: no `// lab:solution` marker"));
+    report.tier = Tier::Open;
+    assert_eq!(
+        report.summary()[1],
+        "stubbed 0 functions: no stub in the templates"
+    );
+    assert_eq!(report.summary().len(), 3, "the open tier hides nothing");
+}
+
+#[test]
+fn template_stubs_are_found_by_their_messages() {
+    use super::stub::template_stubs;
+    let source = format!(
+        "impl Raft {{\n    pub fn new() -> Raft {{\n        {}\n    }}\n    // {} in a comment\n}}\n",
+        stub("3A: Raft::new"),
+        stub("3A: not this")
+    );
+    let found = template_stubs(&source).unwrap();
+    assert_eq!(
+        found,
+        [Stub {
+            line: 3,
+            part: "3A".to_string(),
+            name: "Raft::new".to_string(),
+        }]
+    );
+    let bad = template_stubs(&format!("fn f() {{ {} }}\n", stub("3Z: f"))).unwrap_err();
+    assert!(bad[0].detail.contains("must be \"PART: name\""), "{bad:?}");
+}
+
+#[test]
+fn a_stub_uses_its_named_parameters() {
+    let source = "\
+// lab:solution 3B
+fn send<T: Into<u8>>(&self, mut to: Vec<u8>, _unused: u8, #[allow(unused)] f: impl Fn(u8) -> u8, map: HashMap<u8, (u8, u8)>) {
+    to.push(f(1));
+}
+// lab:solution 3B
+fn none(self: Box<Self>, _: u8) -> u8 { 1 }
+";
+    let expected = format!(
+        "\
+fn send<T: Into<u8>>(&self, mut to: Vec<u8>, _unused: u8, #[allow(unused)] f: impl Fn(u8) -> u8, map: HashMap<u8, (u8, u8)>) {{
+    let _ = (&mut to, &f, &map);
+    {}
+}}
+fn none(self: Box<Self>, _: u8) -> u8 {{ {} }}
+",
+        stub("3B: send"),
+        stub("3B: none")
+    );
+    assert_eq!(apply(source), expected);
+
+    let pattern = problems("// lab:solution 3B\nfn pair((a, b): (u8, u8)) -> u8 { a + b }\n");
+    assert!(
+        pattern[0]
+            .detail
+            .contains("`fn pair`, whose parameter `( a , b )` is a pattern: name it"),
+        "{pattern:?}"
+    );
+}
+
+#[test]
+fn hidden_items_go_with_their_docs_attributes_and_one_blank_line() {
+    let source = "\
+use std::fmt;
+// lab:hide 3A
+use std::time::Duration;
+
+/// Kept.
+const KEPT: u8 = 1;
+
+/// How long to wait.
+// lab:hide 3A
+const WAIT: Wrap = Wrap { ms: 10 };
+
+// lab:hide 3B
+#[derive(Debug)]
+pub(crate) struct Tuple(u8, [u8; 2]);
+
+impl Raft {
+    /// Given.
+    fn given(&self) {}
+
+    /// A helper only solutions call.
+    #[inline]
+    // lab:hide 3B
+    fn helper(&self) -> [u8; 2] {
+        // lab:solution 3B
+        fn inner() {}
+        [0; 2]
+    }
+}
+";
+    let stubbed = stub_markers(source).unwrap();
+    assert_eq!(
+        stubbed.text,
+        "\
+use std::fmt;
+
+/// Kept.
+const KEPT: u8 = 1;
+
+impl Raft {
+    /// Given.
+    fn given(&self) {}
+
+}
+"
+    );
+    let names: Vec<&str> = stubbed.hidden.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(names, ["std::time::Duration", "WAIT", "Tuple", "helper"]);
+    assert!(
+        stubbed.stubs.is_empty(),
+        "a marker inside a hidden item goes with it"
+    );
+
+    let field = problems("struct S {\n    // lab:hide 3A\n    votes: u8,\n}\n");
+    assert!(
+        field[0]
+            .detail
+            .contains("is above `votes`, which is not an item"),
+        "{field:?}"
+    );
+    let unclosed = problems("// lab:hide 3A\nconst X: u8 = 1\n");
+    assert!(
+        unclosed[0].detail.contains("whose end is missing"),
+        "{unclosed:?}"
+    );
+}
+
+#[test]
+fn given_things_expect_to_be_dead_code() {
+    let source = "\
+pub struct Raft {
+    // lab:given 3A
+    /// Votes.
+    votes: u8,
+}
+
+enum Phase {
+    // lab:given 1
+    Running(u8),
+}
+
+// lab:given 4A
+const RETRY: u8 = 1;
+";
+    let attribute = |indent: &str, part: &str| {
+        format!(
+            "{indent}#[expect(dead_code, reason = \"given for {part}: the code you write will \
+             use it; delete this attribute once it does\")]\n"
+        )
+    };
+    let stubbed = stub_markers(source).unwrap();
+    assert_eq!(
+        stubbed.text,
+        format!(
+            "pub struct Raft {{\n{}    /// Votes.\n    votes: u8,\n}}\n\nenum Phase {{\n{}    Running(u8),\n}}\n\n{}const RETRY: u8 = 1;\n",
+            attribute("    ", "3A"),
+            attribute("    ", "1"),
+            attribute("", "4A")
+        )
+    );
+    let names: Vec<&str> = stubbed.given.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["votes", "Running", "RETRY"]);
+
+    let import = problems("// lab:given 3A\nuse std::fmt;\n");
+    assert!(
+        import[0].detail.contains("hide it with `// lab:hide 3A`"),
+        "{import:?}"
+    );
+    let unknown = problems("// lab:remove 3A\nconst X: u8 = 1;\n");
+    assert!(
+        unknown[0]
+            .detail
+            .contains("the directives are lab:solution, lab:hide, lab:given"),
+        "{unknown:?}"
+    );
 }
