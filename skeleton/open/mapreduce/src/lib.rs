@@ -33,8 +33,9 @@
 //!   same directory and rename it into place ([`files::AtomicFile`] does). The temporary
 //!   name must not start with `mr-out`: the tests read every `mr-out*` file, and `worker_kill_test` kills workers in the middle of writing and
 //!   checks each `mr-out*` file it sees right then against the same file at the end.
-//! - When every task is done, the coordinator exits (the course's lingers a second so that
-//!   asking workers hear they may exit) and removes its socket. A worker exits when told
+//! - When every task is done, the coordinator removes its socket and exits (the course's
+//!   coordinator waits a second first, so that workers asking for work hear that they may
+//!   exit). A worker exits when told
 //!   the job is done, or when the coordinator it reached before is gone; no process exits
 //!   before the output is complete (a test compares the output when the first process exits
 //!   with the final one). Every process is killed after 45 s (120 s in the crash tests).
