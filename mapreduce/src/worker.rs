@@ -104,8 +104,8 @@ pub fn run_worker(app: &dyn App, socket: &Path) -> Result<()> {
 /// [`write_record`](crate::pairs::write_record) to the file of reduce task
 /// `ihash(key) % n_reduce`, named `intermediate_name(map_id, y)`. Write all `n_reduce`
 /// files, empty ones too (every reduce reads one file from every map), each through an
-/// [`AtomicFile`](crate::files::AtomicFile), so a worker killed halfway leaves no partial file and a task run twice
-/// writes the same bytes.
+/// [`AtomicFile`](crate::files::AtomicFile), so a worker killed halfway leaves no partial
+/// file and a task run twice writes the same bytes.
 // lab:solution 1
 pub fn run_map(app: &dyn App, map_id: usize, input: &str, n_reduce: usize) -> Result<()> {
     let contents = read_input(input)?;
@@ -133,8 +133,8 @@ pub fn run_map(app: &dyn App, map_id: usize, input: &str, n_reduce: usize) -> Re
 /// Read every map task's file with
 /// [`Pairs::read_intermediate`](crate::pairs::Pairs::read_intermediate), then write the
 /// output, `output_name(reduce_id)`, with
-/// [`write_reduced`](crate::sequential::write_reduced), which sorts, reduces each key and writes atomically: the same lines
-/// `mrsequential` writes for these keys.
+/// [`write_reduced`](crate::sequential::write_reduced), which sorts, reduces each key and
+/// writes atomically: the same lines `mrsequential` writes for these keys.
 // lab:solution 1
 pub fn run_reduce(app: &dyn App, reduce_id: usize, n_map: usize) -> Result<()> {
     let mut pairs = Pairs::new();

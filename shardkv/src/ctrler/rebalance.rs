@@ -22,9 +22,12 @@ use crate::config::NSHARDS;
 /// must be exactly one higher, and `config` itself must not change. Rebalanced means: every
 /// group owns `NSHARDS / groups` shards or one more, every shard is owned by a group of the
 /// result, and no shard moves unless it must (a shard of a group that keeps its share stays
-/// where it is; the newcomers take shards only from the groups above their share). The
-/// result must depend only on the arguments, never on iteration order of a hashed map or on
-/// time: every controller replica computes it on its own and they must agree.
+/// where it is; the newcomers take shards only from the groups above their share). When
+/// the shares are uneven, the one-more shares go to the groups that own the most already
+/// (the lower gid first among equals), so a newcomer gets the smaller share: the unit tests
+/// below check exactly that. The result must depend only on the arguments, never on the
+/// iteration order of a hashed map or on time: every controller replica computes it on its
+/// own and they must agree.
 // lab:solution 5A
 pub fn join(config: &Config, groups: &BTreeMap<Gid, Vec<String>>) -> Config {
     let mut next = successor(config);
@@ -56,8 +59,8 @@ pub fn leave(config: &Config, gids: &[Gid]) -> Config {
 ///
 /// # Panics
 ///
-/// If `shard` is not below [`NSHARDS`](crate::NSHARDS): the state machine checks requests before they reach
-/// here.
+/// If `shard` is not below [`NSHARDS`](crate::NSHARDS): the state machine checks requests
+/// before they reach here.
 // lab:solution 5A
 pub fn move_shard(config: &Config, shard: usize, gid: Gid) -> Config {
     let mut next = successor(config);

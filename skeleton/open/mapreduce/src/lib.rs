@@ -31,8 +31,9 @@
 //!   each map task ran and expects once per input when no worker dies.
 //! - Nobody ever sees a partly written file: write each file under a temporary name in the
 //!   same directory and rename it into place ([`files::AtomicFile`] does). The temporary
-//!   name must not start with `mr-out`: the tests read every `mr-out*` file, and `worker_kill_test` kills workers in the middle of writing and
-//!   checks each `mr-out*` file it sees right then against the same file at the end.
+//!   name must not start with `mr-out`: the tests read every `mr-out*` file, and
+//!   `worker_kill_test` kills workers in the middle of writing and checks each `mr-out*`
+//!   file it sees right then against the same file at the end.
 //! - When every task is done, the coordinator removes its socket and exits (the course's
 //!   coordinator waits a second first, so that workers asking for work hear that they may
 //!   exit). A worker exits when told
