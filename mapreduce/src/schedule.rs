@@ -70,7 +70,9 @@ impl Schedule {
     /// is handed out again only once `now` is at least `task_timeout` past that (the
     /// worker is taken for dead), never earlier: `job_count_test` counts map runs. `Map`
     /// carries the task's input and the number of reduce tasks, `Reduce` the number of map
-    /// tasks. No reduce before every map is `Done`: a reduce reads every map's output.
+    /// tasks. No reduce before every map is `Done`: a reduce reads every map's output. Within
+    /// a phase, hand out the lowest-numbered task that is due (the unit tests below expect
+    /// map 0 before map 1).
     // lab:solution 1
     pub fn next_task(&mut self, now: Instant) -> Task {
         if !all_done(&self.maps) {
