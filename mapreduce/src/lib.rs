@@ -25,11 +25,13 @@
 //!
 //! # Layout
 //!
-//! - [`rpc`] holds the worker-coordinator service, its messages and the socket path.
+//! - [`rpc`] holds the worker-coordinator service and its messages.
+//! - [`socket`] holds the coordinator's socket path.
 //! - [`schedule`] holds the task table: which task to hand out next, timeouts, completion.
 //! - [`coordinator`] holds the coordinator: the schedule behind a lock, served on a socket.
 //! - [`worker`] holds the worker loop and the map and reduce task bodies.
-//! - [`sequential`] holds the one-process run behind `mrsequential`.
+//! - [`sequential`] holds the one-process run behind `mrsequential`, and the reduce
+//!   phase's output writer that reduce tasks share with it.
 //! - [`pairs`] holds the key/value arena, its sorting and grouping, and the intermediate
 //!   file format.
 //! - [`files`] holds file names, reading inputs and atomic writes.
@@ -51,13 +53,14 @@ pub mod pairs;
 pub mod rpc;
 pub mod schedule;
 pub mod sequential;
+pub mod socket;
 pub mod worker;
 
 pub use apps::{app_by_name, App, APP_NAMES};
 pub use coordinator::{run_coordinator, Coordinator, EXIT_GRACE};
 pub use error::{MrError, Result};
 pub use pairs::ihash;
-pub use rpc::{socket_path, SOCKET_VAR};
 pub use schedule::{DEFAULT_N_REDUCE, TASK_TIMEOUT};
 pub use sequential::run_sequential;
+pub use socket::{socket_path, SOCKET_VAR};
 pub use worker::run_worker;

@@ -24,11 +24,13 @@ enum Slot {
     /// Not handed out, or handed out and given up on.
     Idle,
     /// Handed out at `since`.
+    // lab:given 1
     Running {
         /// When the current attempt started.
         since: Instant,
     },
     /// Its output files are in place.
+    // lab:given 1
     Done,
 }
 
@@ -36,12 +38,16 @@ enum Slot {
 #[derive(Debug)]
 pub struct Schedule {
     /// Input files, one per map task.
+    // lab:given 1
     inputs: Vec<String>,
     /// Map task slots, indexed by map id.
+    // lab:given 1
     maps: Vec<Slot>,
     /// Reduce task slots, indexed by reduce id.
+    // lab:given 1
     reduces: Vec<Slot>,
     /// How long an attempt may run before the task is handed out again.
+    // lab:given 1
     task_timeout: Duration,
 }
 
@@ -58,6 +64,15 @@ impl Schedule {
 
     /// The next task to run: an idle or timed-out map, else (once all maps are done) an idle
     /// or timed-out reduce, else `Wait` while tasks run, else `Exit`.
+    ///
+    /// The coordinator calls it for every worker's request, under its lock, with the time
+    /// of the request, so it must not block. A task handed out is `Running` since `now`; it
+    /// is handed out again only once `now` is at least `task_timeout` past that (the
+    /// worker is taken for dead), never earlier: `job_count_test` counts map runs. `Map`
+    /// carries the task's input and the number of reduce tasks, `Reduce` the number of map
+    /// tasks. No reduce before every map is `Done`: a reduce reads every map's output. Within
+    /// a phase, hand out the lowest-numbered task that is due (the unit tests below expect
+    /// map 0 before map 1).
     // lab:solution 1
     pub fn next_task(&mut self, now: Instant) -> Task {
         if !all_done(&self.maps) {
@@ -85,6 +100,9 @@ impl Schedule {
     /// Marks a task done; returns whether this report was the first for it. A late report
     /// from a worker thought dead is harmless: its files were renamed into place atomically
     /// and hold the same bytes.
+    ///
+    /// The coordinator calls it for every report, under its lock; a report of a task that
+    /// does not exist (an id out of range) is ignored and returns `false`.
     // lab:solution 1
     pub fn finish(&mut self, kind: TaskKind, id: usize) -> bool {
         let slots = match kind {
@@ -101,6 +119,10 @@ impl Schedule {
     }
 
     /// Whether every map and reduce task is done.
+    ///
+    /// `Coordinator::done` and `wait_done` call it under the coordinator's lock, after every
+    /// report and whenever `mrcoordinator` checks whether to exit: true exactly when every
+    /// slot is `Done`, and cheap.
     // lab:solution 1
     pub fn is_done(&self) -> bool {
         all_done(&self.maps) && all_done(&self.reduces)
@@ -108,11 +130,13 @@ impl Schedule {
 }
 
 /// Whether every slot is done.
+// lab:hide 1
 fn all_done(slots: &[Slot]) -> bool {
     slots.iter().all(|slot| *slot == Slot::Done)
 }
 
 /// Marks the first idle or timed-out slot running and returns its id.
+// lab:hide 1
 fn claim(slots: &mut [Slot], now: Instant, task_timeout: Duration) -> Option<usize> {
     let id = slots.iter().position(|slot| match slot {
         Slot::Idle => true,

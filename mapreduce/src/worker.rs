@@ -8,20 +8,41 @@
 use std::path::Path;
 use std::time::Duration;
 
-use labrpc::socket::SocketClient;
-
 use crate::apps::App;
-use crate::error::{MrError, Result};
-use crate::files::{intermediate_name, output_name, read_input, write_output_line, AtomicFile};
+use crate::error::Result;
+// lab:hide 1
+use crate::error::MrError;
+// lab:hide 1
+use crate::files::{intermediate_name, output_name, read_input, AtomicFile};
+// lab:hide 1
 use crate::pairs::{ihash, write_record, Pairs};
+// lab:hide 1
+use crate::sequential::write_reduced;
+// lab:hide 1
 use crate::rpc::{CoordinatorClient, Task, TaskFinished, TaskKind, TaskRequest};
+// lab:hide 1
+use labrpc::socket::SocketClient;
 
 /// How long a worker waits before asking again after `Wait` (every task of the phase is
 /// running elsewhere). Short, so an idle worker picks up reduces or reassigned tasks
 /// promptly; a request costs the coordinator microseconds.
+// lab:given 1
 const WAIT_POLL: Duration = Duration::from_millis(50);
 
-/// Runs tasks from the coordinator at `socket` with `app` until the job is done.
+/// Runs tasks from the coordinator at `socket` with `app` until the job is done; `mrworker`
+/// runs it and exits with its result.
+///
+/// Connect with `CoordinatorClient::new(SocketClient::new(socket))`, then loop:
+///
+/// 1. Ask for a task (`request_task`, with this process's id).
+/// 2. `Map` runs [`run_map`], `Reduce` runs [`run_reduce`]; `Wait` sleeps [`WAIT_POLL`] and
+///    asks again; `Exit` returns `Ok(())`.
+/// 3. Report the finished task (`finish_task`), only after its files are in place.
+///
+/// Return `Ok(())` also when a call fails after the coordinator answered once: it exits
+/// when the job is done, so a worker that lost it has nothing left to do. A call that fails
+/// before any answer is `Err(MrError::CoordinatorUnreachable)`; a task that fails (a file
+/// that cannot be read or written) is its error.
 // lab:solution 1
 pub fn run_worker(app: &dyn App, socket: &Path) -> Result<()> {
     let coordinator = CoordinatorClient::new(SocketClient::new(socket));
@@ -77,6 +98,14 @@ pub fn run_worker(app: &dyn App, socket: &Path) -> Result<()> {
 }
 
 /// Map task `map_id`: maps `input` and writes `mr-<map_id>-<y>` for every reduce task y.
+///
+/// Read the input with [`read_input`](crate::files::read_input) (as `mrsequential` does),
+/// give it to `app.map`, and write each pair `(key, value)` it emits with
+/// [`write_record`](crate::pairs::write_record) to the file of reduce task
+/// `ihash(key) % n_reduce`, named `intermediate_name(map_id, y)`. Write all `n_reduce`
+/// files, empty ones too (every reduce reads one file from every map), each through an
+/// [`AtomicFile`](crate::files::AtomicFile), so a worker killed halfway leaves no partial
+/// file and a task run twice writes the same bytes.
 // lab:solution 1
 pub fn run_map(app: &dyn App, map_id: usize, input: &str, n_reduce: usize) -> Result<()> {
     let contents = read_input(input)?;
@@ -100,6 +129,12 @@ pub fn run_map(app: &dyn App, map_id: usize, input: &str, n_reduce: usize) -> Re
 
 /// Reduce task `reduce_id`: reads `mr-<x>-<reduce_id>` for every map task x and writes
 /// `mr-out-<reduce_id>`.
+///
+/// Read every map task's file with
+/// [`Pairs::read_intermediate`](crate::pairs::Pairs::read_intermediate), then write the
+/// output, `output_name(reduce_id)`, with
+/// [`write_reduced`](crate::sequential::write_reduced), which sorts, reduces each key and
+/// writes atomically: the same lines `mrsequential` writes for these keys.
 // lab:solution 1
 pub fn run_reduce(app: &dyn App, reduce_id: usize, n_map: usize) -> Result<()> {
     let mut pairs = Pairs::new();
@@ -107,18 +142,4 @@ pub fn run_reduce(app: &dyn App, reduce_id: usize, n_map: usize) -> Result<()> {
         pairs.read_intermediate(&intermediate_name(map_id, reduce_id))?;
     }
     write_reduced(app, &mut pairs, output_name(reduce_id))
-}
-
-/// Sorts `pairs`, reduces each key and writes the `"key value"` lines to `output`
-/// atomically. Shared by the reduce task and the sequential run.
-pub fn write_reduced(app: &dyn App, pairs: &mut Pairs, output: impl AsRef<Path>) -> Result<()> {
-    let output = output.as_ref();
-    pairs.sort_by_key();
-    let mut file = AtomicFile::create(output)?;
-    pairs
-        .for_each_group(|key, values| {
-            write_output_line(file.writer(), key, &app.reduce(key, values))
-        })
-        .map_err(MrError::file(output))?;
-    file.commit()
 }

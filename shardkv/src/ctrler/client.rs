@@ -8,7 +8,9 @@ use labrpc::{ClientEnd, RpcError};
 
 use super::rpc::{CtrlerClient, CtrlerCommand, CtrlerOp, CtrlerReply};
 use crate::config::{Config, Gid};
-use crate::error::{Error, Result};
+use crate::error::Result;
+// lab:hide 5A
+use crate::error::Error;
 use crate::request::RequestId;
 
 /// How long the clerk pauses after every server has turned it away once, as the course's
@@ -16,10 +18,13 @@ use crate::request::RequestId;
 const ROUND_BACKOFF: Duration = Duration::from_millis(100);
 
 /// A client of the shard controller. Calls block until they succeed, or fail with
-/// [`Error::NetworkClosed`] once the network is closed.
+/// [`Error::NetworkClosed`](crate::Error::NetworkClosed) once the network is closed.
 pub struct CtrlerClerk {
+    /// One client per controller server, in the order of the ends given to `new`.
+    // lab:given 5A
     servers: Vec<CtrlerClient>,
     /// Index of the server that last answered; tried first.
+    // lab:given 5A
     leader: AtomicUsize,
     /// Random id (seeded: labsim's) that tells this clerk's requests apart from every other clerk's.
     client: u64,
@@ -89,8 +94,21 @@ impl CtrlerClerk {
         }
     }
 
-    /// Tries every server once, starting with the last leader. `Ok(None)` if none carried
-    /// the command out; `Err` only when the network is closed.
+    /// Sends `command` with `method` to every server at most once, starting with the one
+    /// that answered last, and returns the first configuration a server answers with.
+    ///
+    /// - A reply with `Ok(config)` ends the round: remember that server in `leader`, so the
+    ///   next request tries it first, and return `Ok(Some(config))`.
+    /// - A reply with an error (`WrongLeader`, `Timeout`...) or a failed call (dropped,
+    ///   unreachable, server dead) means: try the next server.
+    /// - `Err(Error::NetworkClosed)` when a call fails with `RpcError::NetworkClosed`: no
+    ///   call can succeed again, and the callers give up.
+    /// - `Ok(None)` when every server was tried once without an answer.
+    ///
+    /// Send the same `command` (the same request id) to every server: a retry must be
+    /// recognized as one. Do not sleep or retry past one round: `until_success` pauses
+    /// [`ROUND_BACKOFF`] between rounds, and `try_query` (a group's poller) must not block.
+    // lab:solution 5A
     fn one_round(&self, command: &CtrlerCommand, method: Method) -> Result<Option<Config>> {
         let count = self.servers.len();
         let first = self.leader.load(Ordering::Relaxed);

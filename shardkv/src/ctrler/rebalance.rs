@@ -6,12 +6,28 @@
 //! live group) move, and only to groups below their target. Ties are broken by gid and by
 //! shard number, so every replica computes the same configuration.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+// lab:hide 5A
+use std::collections::BTreeSet;
 
-use crate::config::{Config, Gid, NSHARDS};
+use crate::config::{Config, Gid};
+// lab:hide 5A
+use crate::config::NSHARDS;
 
-/// The configuration after `groups` join `config` (a gid already present gets its new
-/// server list).
+/// The configuration after `groups` join `config`: numbered `config.num + 1`, with every
+/// group of `config` and of `groups` (a gid already present gets its new server list), and
+/// the shards rebalanced over them.
+///
+/// The controller's state machine pushes the result as the next configuration, so its number
+/// must be exactly one higher, and `config` itself must not change. Rebalanced means: every
+/// group owns `NSHARDS / groups` shards or one more, every shard is owned by a group of the
+/// result, and no shard moves unless it must (a shard of a group that keeps its share stays
+/// where it is; the newcomers take shards only from the groups above their share). When
+/// the shares are uneven, the one-more shares go to the groups that own the most already
+/// (the lower gid first among equals), so a newcomer gets the smaller share: the unit tests
+/// below check exactly that. The result must depend only on the arguments, never on the
+/// iteration order of a hashed map or on time: every controller replica computes it on its
+/// own and they must agree.
 // lab:solution 5A
 pub fn join(config: &Config, groups: &BTreeMap<Gid, Vec<String>>) -> Config {
     let mut next = successor(config);
@@ -22,7 +38,12 @@ pub fn join(config: &Config, groups: &BTreeMap<Gid, Vec<String>>) -> Config {
     next
 }
 
-/// The configuration after `gids` leave `config`; their shards go to the remaining groups.
+/// The configuration after `gids` leave `config`: numbered `config.num + 1`, without those
+/// groups (gids not in `config` are ignored), their shards given to the remaining groups.
+///
+/// The same rules as [`join`]: one higher number, `config` unchanged, balanced within one
+/// shard, only the leaving groups' shards move (to the groups with the fewest), and
+/// deterministic. When no group remains, every shard goes to gid 0.
 // lab:solution 5A
 pub fn leave(config: &Config, gids: &[Gid]) -> Config {
     let mut next = successor(config);
@@ -33,11 +54,13 @@ pub fn leave(config: &Config, gids: &[Gid]) -> Config {
     next
 }
 
-/// The configuration after `shard` is moved to `gid`, without rebalancing.
+/// The configuration after `shard` is moved to `gid`: numbered `config.num + 1`, the same
+/// groups, and every other shard where it was (no rebalancing).
 ///
 /// # Panics
 ///
-/// If `shard` is not below [`NSHARDS`]: the server checks requests before they reach here.
+/// If `shard` is not below [`NSHARDS`](crate::NSHARDS): the state machine checks requests
+/// before they reach here.
 // lab:solution 5A
 pub fn move_shard(config: &Config, shard: usize, gid: Gid) -> Config {
     let mut next = successor(config);
@@ -47,6 +70,7 @@ pub fn move_shard(config: &Config, shard: usize, gid: Gid) -> Config {
 
 /// A copy of `config` numbered one higher. The copy is deep: later edits to it never reach
 /// `config`.
+// lab:given 5A
 fn successor(config: &Config) -> Config {
     Config {
         num: config.num + 1,
@@ -55,6 +79,7 @@ fn successor(config: &Config) -> Config {
 }
 
 /// Reassigns `config.shards` over `config.groups`: evenly, moving as few shards as possible.
+// lab:hide 5A
 fn rebalance(config: &mut Config) {
     let gids: BTreeSet<Gid> = config.groups.keys().copied().collect();
     if gids.is_empty() {
@@ -88,6 +113,7 @@ fn rebalance(config: &mut Config) {
 
 /// How many shards each group should own: `NSHARDS / n` each, plus one for the
 /// `NSHARDS % n` groups that own the most now (lowest gid first among equals).
+// lab:hide 5A
 fn targets(shards: &[Gid; NSHARDS], gids: &BTreeSet<Gid>) -> BTreeMap<Gid, usize> {
     let base = NSHARDS / gids.len();
     let extra = NSHARDS % gids.len();
@@ -105,6 +131,7 @@ fn targets(shards: &[Gid; NSHARDS], gids: &BTreeSet<Gid>) -> BTreeMap<Gid, usize
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::NSHARDS;
 
     fn groups(gids: &[Gid]) -> BTreeMap<Gid, Vec<String>> {
         gids.iter()

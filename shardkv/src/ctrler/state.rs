@@ -38,6 +38,7 @@ impl CtrlerState {
 
     /// The configuration a write makes, or `None` when it would change nothing valid
     /// (a move of a shard that does not exist).
+    // lab:given 5A
     fn next_config(&self, op: &CtrlerOp) -> Option<Config> {
         let latest = self.latest();
         match op {
@@ -55,8 +56,19 @@ impl StateMachine for CtrlerState {
     type Command = CtrlerCommand;
     type Output = Config;
 
-    /// Applies a write once per request id and answers with the latest configuration; a
-    /// query answers with the configuration asked for.
+    /// Applies one command of the controller's log and answers the clerk that sent it.
+    ///
+    /// - A query answers with [`query`](CtrlerState::query)'s configuration and changes
+    ///   nothing.
+    /// - A join, leave or move is applied once per request id: the first time, the
+    ///   configuration [`next_config`](CtrlerState::next_config) makes (if any) is pushed as
+    ///   the next one and the id is recorded in `duplicates`; a retry of the same id (the
+    ///   clerk resends after a lost reply) changes nothing. Either way the answer is the
+    ///   latest configuration.
+    ///
+    /// Every replica applies the same commands in the same order and must reach the same
+    /// state, so nothing here may depend on time, randomness or hashed-map order. `configs`
+    /// stays indexed by number: configuration `n` is `configs[n]`.
     // lab:solution 5A
     fn apply(&mut self, command: CtrlerCommand) -> Config {
         if let CtrlerOp::Query { num } = command.op {

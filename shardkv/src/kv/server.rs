@@ -3,7 +3,9 @@
 //! the migrator (pulls shards and asks old owners to delete them).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
+// lab:hide 5A
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,11 +43,15 @@ pub struct ShardKv {
     /// `"<gid>-<me>"`, for logs.
     label: String,
     rsm: Arc<Rsm<GroupState>>,
+    /// The controller's clerk, for the poller.
+    // lab:given 5A
     ctrler: CtrlerClerk,
+    /// Makes client ends to other groups' servers, by the names configurations list.
     make_end: MakeEnd,
     /// Clients of other groups' servers, by server name, made on first use.
     peers: Mutex<BTreeMap<String, ShardKvClient>>,
     /// The last term in which this replica, as leader, logged a no-op.
+    // lab:given 5A
     noop_term: AtomicU64,
     /// Dropped by `kill`: the poller and migrator wait on it between rounds and stop.
     stop: Mutex<Option<Sender<()>>>,
@@ -149,8 +155,24 @@ impl ShardKv {
         self.threads.lock().push(handle);
     }
 
-    /// The poller's round: as leader, make sure entries of earlier terms commit, and once no
-    /// migration is under way, log the next configuration if the controller has it.
+    /// The poller's round, run every [`CONFIG_POLL_INTERVAL`] until the server is killed:
+    /// moves the group to the next configuration, through its log.
+    ///
+    /// - Only the leader acts (`rsm.raft().state()`); on any other replica, return at once.
+    /// - Once per term, a new leader submits [`Command::Noop`] (`noop_term` remembers the
+    ///   term): Raft commits entries of earlier terms only together with one of its own, and
+    ///   a group with no clerk traffic would otherwise never apply a configuration or a
+    ///   migration step that an old leader logged.
+    /// - Only when the group is settled (`GroupState::is_settled`: no shard pulling,
+    ///   offering or received) may it move on. Ask the controller for configuration
+    ///   `current + 1`, exactly one past the group's own (never the latest: a group that
+    ///   missed changes goes through each), with `ctrler.try_query`, which asks each
+    ///   controller server once and never blocks; and submit
+    ///   `Command::Reconfigure` only if the answer has that number (the controller answers
+    ///   a number past its latest with its latest).
+    ///
+    /// Return promptly: `kill` waits for this thread. Never hold the state across a call
+    /// (`rsm.read` copies what you need out).
     // lab:solution 5A
     fn poll_once(&self) {
         let (term, is_leader) = self.rsm.raft().state();
@@ -177,7 +199,6 @@ impl ShardKv {
     /// The migrator's round: as leader, pull every pulling shard and ask for the deletion
     /// of every received one, one thread per other group so that a group that cannot be
     /// reached delays nobody else's shards.
-    // lab:solution 5B
     fn migrate_once(&self) {
         if !self.rsm.is_leader() {
             return;
@@ -201,8 +222,16 @@ impl ShardKv {
         });
     }
 
-    /// Pulls `transfer`'s shards from the first of its servers that has them, and logs
-    /// them.
+    /// Pulls `transfer`'s shards from their owner in configuration `num - 1` and installs
+    /// them through the log. Runs on its own thread of the migrator's round
+    /// ([`migrate_once`](ShardKv::migrate_once)), once per round for as long as the shards
+    /// are pulling, so one round is enough: the next one retries.
+    ///
+    /// Ask each of `transfer.servers` in turn (a client from [`peer`](ShardKv::peer)) with
+    /// `PullArgs { config_num: num, shards }`. The first `Ok` reply carries each shard's data
+    /// and duplicate table: submit `Command::InstallShards { config_num: num, shards }`
+    /// and stop. Any other answer (not the leader, not at that configuration yet, a failed
+    /// call) means: try the next server. Hold no lock across a call.
     // lab:solution 5B
     fn pull(&self, num: u64, transfer: &Transfer) {
         let args = PullArgs {
@@ -222,7 +251,14 @@ impl ShardKv {
         }
     }
 
-    /// Asks `transfer`'s group to delete the shards we installed, and logs the confirmation.
+    /// Asks `transfer`'s group to delete its copies of the shards this group received in
+    /// configuration `num`, and logs the confirmation. Runs like [`pull`](ShardKv::pull):
+    /// on its own thread, every migrator round while the shards are received.
+    ///
+    /// Ask each of `transfer.servers` in turn with `DeleteArgs { config_num: num, shards }`.
+    /// The first `Ok(())` reply means the old owner has deleted them (now or earlier): submit
+    /// `Command::DeletionConfirmed { config_num: num, shards }` and stop. Any other answer
+    /// means: try the next server.
     // lab:solution 5B
     fn request_deletion(&self, num: u64, transfer: &Transfer) {
         let args = DeleteArgs {
@@ -243,6 +279,7 @@ impl ShardKv {
     }
 
     /// A client of the server named `name`, made on first use.
+    // lab:given 5B
     fn peer(&self, name: &str) -> ShardKvClient {
         self.peers
             .lock()

@@ -11,9 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use super::rpc::{Command, Op};
 use super::shard::{Shard, ShardData, ShardStatus};
-use crate::config::{key_to_shard, Config, Gid, NSHARDS};
+use crate::config::{Config, Gid, NSHARDS};
 use crate::error::{Error, Result};
 use crate::request::RequestId;
+// lab:hide 5A
+use crate::config::key_to_shard;
 
 /// The shards of one group and the configurations it is between.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +88,16 @@ impl GroupState {
     }
 
     /// Whether the group serves `shard` now; if not, the error to give the clerk.
+    ///
+    /// - `Err(Error::WrongGroup { gid, shard, config })` when the current configuration
+    ///   gives the shard to another group (the clerk then asks the controller again);
+    /// - `Err(Error::ShardNotReady { shard, config })` when it is this group's but its data
+    ///   has not arrived (`Pulling`): the clerk retries later;
+    /// - `Ok(())` when it is `Serving` or `Received`.
+    ///
+    /// The request handler calls it (inside `rsm.read`) to turn clerks away before
+    /// submitting, and `apply_client` calls it again when the operation is applied, since a
+    /// configuration change may have come between the two. Cheap and read-only.
     // lab:solution 5A
     pub fn check_serving(&self, shard: usize) -> Result<()> {
         let config = self.current.num;
@@ -135,7 +147,14 @@ impl GroupState {
     }
 
     /// The data of shards this group offers in configuration `config_num`, for the new
-    /// owner's pull.
+    /// owner's pull (the `pull_shards` handler answers with it, on the leader).
+    ///
+    /// - The group must be at exactly `config_num`: otherwise the error of
+    ///   [`check_config`](GroupState::check_config) (`ConfigNotReached`: the puller retries
+    ///   later; `ConfigPassed`: its view is stale).
+    /// - Every shard asked for must be `Offering`, or the answer is an error (a
+    ///   `WrongGroup`); otherwise each shard's `ShardData`, its values *and* its duplicate
+    ///   table, cloned: the offering copy stays until the new owner asks for its deletion.
     // lab:solution 5B
     pub fn offered(&self, config_num: u64, shards: &[usize]) -> Result<BTreeMap<usize, ShardData>> {
         self.check_config(config_num)?;
@@ -173,6 +192,13 @@ impl GroupState {
         }
     }
 
+    /// Applies a clerk's operation: `Command::Client` of the log.
+    ///
+    /// Check [`check_serving`](GroupState::check_serving) again (the shard may have moved
+    /// since the handler looked) and return its error if any. Then a get returns the value,
+    /// or `Err(Error::NoKey)` for a key never written (the clerk turns it into `""`); a put
+    /// or append goes through [`Shard::write`], which applies it once per request id (the
+    /// duplicate table is per shard, so it moves with the shard), and returns `""`.
     // lab:solution 5A
     fn apply_client(&mut self, id: RequestId, op: Op) -> Result<String> {
         let shard = key_to_shard(op.key());
@@ -191,7 +217,23 @@ impl GroupState {
         }
     }
 
-    /// Moves to `config` if it is the next one and no migration is under way.
+    /// Moves to `config` if it is the next one and no migration is under way:
+    /// `Command::Reconfigure` of the log.
+    ///
+    /// Ignore it (a duplicate from the poller, or a replay) unless `config.num` is
+    /// `current.num + 1` and the group [`is_settled`](GroupState::is_settled). Otherwise,
+    /// per shard, comparing the current owner with `config`'s:
+    ///
+    /// - lost (ours before, not now): `Offering`, data kept for the new owner;
+    /// - gained from another group: `Pulling`, until its data is installed;
+    /// - gained from gid 0 (nobody owned it; the group's first configuration): `Serving`,
+    ///   empty, at once;
+    /// - kept, or never ours: unchanged.
+    ///
+    /// Then `previous` becomes the current configuration and `current` becomes `config`:
+    /// [`pulls_needed`](GroupState::pulls_needed) and
+    /// [`deletions_needed`](GroupState::deletions_needed) read the previous owners from
+    /// `previous`, and the migration RPCs carry `current.num`.
     // lab:solution 5B
     fn apply_reconfigure(&mut self, config: Config) {
         if config.num != self.current.num + 1 || !self.is_settled() {
@@ -213,6 +255,14 @@ impl GroupState {
         self.previous = std::mem::replace(&mut self.current, config);
     }
 
+    /// Installs shards pulled from their previous owner: `Command::InstallShards` of the log.
+    ///
+    /// Ignore it unless `config_num` is the current configuration's number (a stale or
+    /// duplicate install). Each shard that is still `Pulling` takes the data (values and
+    /// duplicate table) and becomes `Received`, served at once; any other shard is left
+    /// alone (already installed). Count each installed shard in `stats` (one per shard, and
+    /// `labcodec::encode(&data).len()` bytes): the testers read them through
+    /// `ShardKv::migration_stats` to check that only moved shards travel.
     // lab:solution 5B
     fn apply_install(&mut self, config_num: u64, shards: BTreeMap<usize, ShardData>) {
         if config_num != self.current.num {
@@ -231,6 +281,17 @@ impl GroupState {
         }
     }
 
+    /// Deletes this group's copies of shards the new owner has installed:
+    /// `Command::DeleteShards` of the log, submitted by the `delete_shards` handler, which
+    /// answers the new owner with the result.
+    ///
+    /// - At an earlier configuration than `config_num`: `Err(ConfigNotReached)`, the new
+    ///   owner asks again later.
+    /// - Past it: `Ok(())`, the shards were deleted before the group moved on (a group moves
+    ///   only when settled).
+    /// - At it: every listed shard that is `Offering` becomes `Shard::default()` (`Absent`,
+    ///   no data, no duplicate table: challenge 1 measures what is left), and `Ok(())`, also
+    ///   when it was deleted already.
     // lab:solution 5B
     fn apply_delete(&mut self, config_num: u64, shards: &[usize]) -> Result<()> {
         match self.check_config(config_num) {
@@ -249,6 +310,10 @@ impl GroupState {
         Ok(())
     }
 
+    /// Records that the previous owner deleted its copies: `Command::DeletionConfirmed` of
+    /// the log. Ignore it unless `config_num` is the current configuration's number; each
+    /// listed shard that is `Received` becomes `Serving`, so that, once every shard is
+    /// settled, the group may move to the next configuration.
     // lab:solution 5B
     fn apply_deletion_confirmed(&mut self, config_num: u64, shards: &[usize]) {
         if config_num != self.current.num {
@@ -311,6 +376,7 @@ impl StateMachine for GroupState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::key_to_shard;
 
     const ME: Gid = 100;
     const OTHER: Gid = 101;
