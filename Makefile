@@ -162,7 +162,7 @@ skeleton: ## Write the student skeleton of this workspace: make skeleton OUT=../
 	$(CARGO) run --locked -q -p labtool -- skeleton $(OUT) --tier $(TIER)
 
 skeleton-check: ## Both skeleton tiers: generated, built with warnings as errors, each part's first test failing on a stub (minutes).
-	LAB_SKELETON_FULL=1 $(LAB_TEST) -p labtool --test skeleton -- --test-threads=1
+	LAB_SKELETON_FULL=1 $(LAB_TEST) -p labtool --test skeleton -- --test-threads=1 --nocapture
 
 # ---- the lab book --------------------------------------------------------------------------
 
