@@ -501,6 +501,19 @@ fn expected_parts_follow_the_labs() {
 /// which must fail on a stub (in simulation, where a panic in any thread ends the test at
 /// once; MapReduce runs processes, in real time).
 fn build_and_fail_each_part(out: &Path, tier: &str) {
+    // A student's `make lint` starts with rustfmt: the skeleton must pass it untouched.
+    let format = cargo_strict(
+        out,
+        &["fmt", "--all", "--", "--check"],
+        &[],
+        Duration::from_secs(300),
+    );
+    assert_eq!(
+        format.code,
+        Some(0),
+        "the {tier} skeleton is not as rustfmt writes it:\n{}",
+        format.stdout
+    );
     let started = Instant::now();
     let build = cargo_strict(
         out,

@@ -132,7 +132,7 @@ impl SkeletonReport {
             ));
         }
         lines.push(format!(
-            "build it with: cd {} && cargo build --offline --locked --tests",
+            "build its tests with: cd {} && cargo test --offline --locked --no-run",
             self.out_dir.display()
         ));
         lines

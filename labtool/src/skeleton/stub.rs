@@ -322,7 +322,9 @@ fn stub_function(
     };
     let message = format!("{STUB_MACRO}\"{part}: {}\")", function.name);
     let (open, close) = (tokens[body.0], tokens[body.1]);
-    let replacement = if source[open.start..close.end].contains('\n') {
+    // A body on one line stays on one line when the stub is one expression; with a `let`
+    // before it, it takes lines as rustfmt would lay it out.
+    let replacement = if source[open.start..close.end].contains('\n') || !uses.is_empty() {
         let line = &source[line_start(source, close.start)..close.start];
         let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
         let uses = if uses.is_empty() {
@@ -331,10 +333,8 @@ fn stub_function(
             format!("{indent}    {uses}\n")
         };
         format!("{{\n{uses}{indent}    {message}\n{indent}}}")
-    } else if uses.is_empty() {
-        format!("{{ {message} }}")
     } else {
-        format!("{{ {uses} {message} }}")
+        format!("{{ {message} }}")
     };
     Ok((
         function.name,
@@ -390,14 +390,18 @@ fn hide_item(
             break;
         }
     }
+    // One blank line of those around the item goes with it, as rustfmt would have it: none
+    // is left twice in a row, nor just inside a brace.
     let mut end = line_end(source, tokens[last].end);
-    let blank_above = start == 0
-        || source[line_start(source, start - 1)..start]
-            .trim()
-            .is_empty();
-    let blank_below = end < source.len() && source[end..line_end(source, end)].trim().is_empty();
-    if blank_above && blank_below {
+    let above = (start > 0).then(|| line_start(source, start - 1));
+    let line_above = above.map_or("", |above| source[above..start].trim());
+    let line_below = source[end..line_end(source, end)].trim();
+    let blank_above = above.is_some() && line_above.is_empty();
+    let blank_below = end < source.len() && line_below.is_empty();
+    if (blank_above || above.is_none() || line_above.ends_with('{')) && blank_below {
         end = line_end(source, end);
+    } else if blank_above && (line_below.starts_with('}') || end == source.len()) {
+        start = above.unwrap_or(start);
     }
     Ok((
         item.name,
@@ -438,11 +442,17 @@ fn give_item(
             start,
             end: line_end(source, marker.end),
             replacement: format!(
-                "{indent}#[expect(dead_code, reason = \"given for {part}: the code you write \
-                 will use it; delete this attribute once it does\")]\n"
+                "{indent}#[expect(dead_code, reason = \"{}\")]\n",
+                given_reason(part)
             ),
         }],
     ))
+}
+
+/// The reason a `lab:given` expectation gives, which the compiler repeats when it is
+/// unfulfilled. Short, so that the attribute stays on one line as rustfmt writes it.
+fn given_reason(part: &str) -> String {
+    format!("given for {part}: delete this once your code uses it")
 }
 
 /// The kinds of item `lab:hide` knows the end of.

@@ -288,7 +288,7 @@ fn impl_trait_arguments_are_fine() {
     assert_eq!(
         apply(source),
         format!(
-            "fn take(items: impl Iterator<Item = u8>) -> usize {{ let _ = &items; {} }}\n",
+            "fn take(items: impl Iterator<Item = u8>) -> usize {{\n    let _ = &items;\n    {}\n}}\n",
             stub("3D: take")
         )
     );
@@ -332,7 +332,7 @@ fn the_summary_counts_per_part_and_per_crate() {
             "wrote the guided tier: 3 files of /w to out",
             "stubbed 3 functions: 3A 1, 3B 1, 4A 1 (raft 2, kvraft 1)",
             "left out 4 solution-only items; 2 given items expect your code to use them",
-            "build it with: cd out && cargo build --offline --locked --tests",
+            "build its tests with: cd out && cargo test --offline --locked --no-run",
         ]
     );
     report.stubs.truncate(1);
@@ -444,7 +444,6 @@ const KEPT: u8 = 1;
 impl Raft {
     /// Given.
     fn given(&self) {}
-
 }
 "
     );
@@ -488,8 +487,8 @@ const RETRY: u8 = 1;
 ";
     let attribute = |indent: &str, part: &str| {
         format!(
-            "{indent}#[expect(dead_code, reason = \"given for {part}: the code you write will \
-             use it; delete this attribute once it does\")]\n"
+            "{indent}#[expect(dead_code, reason = \"given for {part}: delete this once your code \
+             uses it\")]\n"
         )
     };
     let stubbed = stub_markers(source).unwrap();
