@@ -1275,3 +1275,56 @@ fn examples_compile_and_run() {
         );
     }
 }
+
+/// The cells of a Markdown table row: `|`s outside code spans and not escaped, less the two at
+/// the ends.
+fn cells_of(row: &str) -> usize {
+    let mut pipes: usize = 0;
+    let mut in_code = false;
+    let mut escaped = false;
+    for c in row.trim().chars() {
+        match c {
+            '\\' if !escaped => {
+                escaped = true;
+                continue;
+            }
+            '`' if !escaped => in_code = !in_code,
+            '|' if !escaped && !in_code => pipes += 1,
+            _ => {}
+        }
+        escaped = false;
+    }
+    pipes.saturating_sub(1)
+}
+
+/// Every row of every table has as many cells as its header: mdBook drops the extra cells
+/// and shifts nothing back, so a row with more reads under the wrong headings.
+#[test]
+fn tables_rows_match_their_headers() {
+    assert_eq!(cells_of("| a | `b | c` | d \\| e |"), 3);
+    let mut problems = Vec::new();
+    for chapter in chapters() {
+        let mut header: Option<usize> = None;
+        let mut in_fence = false;
+        for (at, line) in chapter.text.lines().enumerate() {
+            if line.trim_start().starts_with("```") {
+                in_fence = !in_fence;
+            }
+            if in_fence || !line.trim_start().starts_with('|') {
+                header = None;
+                continue;
+            }
+            let cells = cells_of(line);
+            match header {
+                None => header = Some(cells),
+                Some(expected) if cells != expected => problems.push(format!(
+                    "{}:{}: {cells} cells under a header of {expected}",
+                    chapter.path.display(),
+                    at + 1
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    fail_with(problems, "table rows");
+}

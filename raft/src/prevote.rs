@@ -35,7 +35,8 @@ pub const LEADER_STICKINESS: Duration = Duration::from_millis(300);
 impl RaftState {
     /// Optional. The election timeout ran out: ask every other peer for a pre-vote in the
     /// next term, with the returned arguments (`term: current_term + 1`, `pre_vote: true`,
-    /// this peer's last log index and term). Changes no term and no vote, but:
+    /// this peer's last log index and term). Changes no term, no vote and no role (the peer
+    /// stays a follower or a candidate while it asks), but:
     ///
     /// - resets the election timer, so that a refused round is tried again after a fresh
     ///   timeout;

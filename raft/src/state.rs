@@ -181,8 +181,13 @@ impl RaftState {
     ///   and the leader hint are forgotten: they belonged to the old term. (3C: the term and
     ///   vote changed, so [`mark_dirty`](RaftState::mark_dirty).)
     /// - A leader that steps down resets its election timer: it has not been counting down
-    ///   while it led, and should give the new leader time to be heard.
+    ///   while it led, and should give the new leader time to be heard. A candidate or a
+    ///   follower keeps its timer running (whoever heard from a leader resets it there).
     /// - The role becomes `Follower`, and the leader's `progress` is cleared.
+    /// - Nothing else changes: `votes` and `pre_vote_term` stay as they are. A candidate's
+    ///   late vote replies no longer count once it is a follower (the reply handler checks
+    ///   the role), and a pre-vote round's replies are checked against `pre_vote_term` and
+    ///   the term.
     // lab:solution 3A
     pub fn become_follower(&mut self, term: u64, now: Instant) {
         assert!(
