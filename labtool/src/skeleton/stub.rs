@@ -278,10 +278,18 @@ fn apply_marker(
             "marker `// {words}` shares its line with code: {syntax}"
         ));
     }
+    let at = At {
+        source,
+        tokens,
+        index,
+        words,
+        syntax: &syntax,
+        part,
+    };
     let (name, edits) = match directive {
-        Directive::Solution => stub_function(source, tokens, index, words, &syntax, part)?,
-        Directive::Hide => hide_item(source, tokens, index, words, &syntax)?,
-        Directive::Given => give_item(source, tokens, index, words, &syntax, part)?,
+        Directive::Solution => stub_function(&at)?,
+        Directive::Hide => hide_item(&at)?,
+        Directive::Given => give_item(&at)?,
     };
     Ok(Applied {
         directive,
@@ -291,15 +299,28 @@ fn apply_marker(
     })
 }
 
-/// `lab:solution`: the marker line goes and the body below becomes a stub.
-fn stub_function(
-    source: &str,
-    tokens: &[Token],
+/// A marker being applied: the source, its tokens, the marker's index among them, its words,
+/// the syntax help for messages, and its part.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    source: &'a str,
+    tokens: &'a [Token],
     index: usize,
-    words: &str,
-    syntax: &str,
-    part: &str,
-) -> Result<(String, Vec<Edit>), String> {
+    words: &'a str,
+    syntax: &'a str,
+    part: &'a str,
+}
+
+/// `lab:solution`: the marker line goes and the body below becomes a stub.
+fn stub_function(at: &At) -> Result<(String, Vec<Edit>), String> {
+    let At {
+        source,
+        tokens,
+        index,
+        words,
+        syntax,
+        part,
+    } = *at;
     let marker = tokens[index];
     let function = find_function(source, tokens, index + 1).map_err(|found| {
         format!("marker `// {words}` is not followed by a function ({found}): {syntax}")
@@ -355,13 +376,15 @@ fn stub_function(
 
 /// `lab:hide`: the item below goes, with the marker, its attributes and doc comments (those
 /// on the lines just above the marker too) and one of the blank lines around it.
-fn hide_item(
-    source: &str,
-    tokens: &[Token],
-    index: usize,
-    words: &str,
-    syntax: &str,
-) -> Result<(String, Vec<Edit>), String> {
+fn hide_item(at: &At) -> Result<(String, Vec<Edit>), String> {
+    let At {
+        source,
+        tokens,
+        index,
+        words,
+        syntax,
+        ..
+    } = *at;
     let marker = tokens[index];
     let item = find_item(source, tokens, index + 1).map_err(|found| {
         format!("marker `// {words}` is not followed by an item ({found}): {syntax}")
@@ -414,14 +437,15 @@ fn hide_item(
 }
 
 /// `lab:given`: the marker line becomes an expectation that the thing below is dead code.
-fn give_item(
-    source: &str,
-    tokens: &[Token],
-    index: usize,
-    words: &str,
-    syntax: &str,
-    part: &str,
-) -> Result<(String, Vec<Edit>), String> {
+fn give_item(at: &At) -> Result<(String, Vec<Edit>), String> {
+    let At {
+        source,
+        tokens,
+        index,
+        words,
+        syntax,
+        part,
+    } = *at;
     let marker = tokens[index];
     let item = find_item(source, tokens, index + 1).map_err(|found| {
         format!(
