@@ -420,9 +420,11 @@ fn full() -> bool {
 }
 
 /// The target directory the real skeletons build into: one for both tiers and every run, so
-/// that the registry crates compile once.
+/// that the registry crates compile once; under `CARGO_TARGET_DIR` when it is set.
 fn skeleton_target() -> PathBuf {
-    workspace_root().join("target").join("skeleton-check")
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), PathBuf::from);
+    target.join("skeleton-check")
 }
 
 /// The flags every build and test of a real skeleton uses (the same for all, or cargo would

@@ -203,21 +203,25 @@ impl Applied {
 
 /// Starts the reader of `peer`'s apply channel: the plain applier, or the snapshot applier
 /// that also snapshots every [`SNAPSHOT_INTERVAL`] entries. It ends when Raft drops its
-/// sender (when the peer is killed).
+/// sender, or when `stop` closes: the tester closes it once `kill` has returned, since no
+/// thread of a killed peer sends any more, and a Raft may well keep its sender until the last
+/// handle on it goes (this applier holds one).
 pub fn spawn(
     peer: usize,
     apply_rx: Receiver<ApplyMsg>,
+    stop: Receiver<()>,
     raft: Raft,
     applied: Arc<Mutex<Applied>>,
     snapshots: bool,
 ) -> JoinHandle<()> {
-    labsim::thread::spawn(format!("tester-applier-{peer}"), move || {
-        for message in apply_rx.iter() {
-            if snapshots {
-                apply_with_snapshots(peer, message, &raft, &applied);
-            } else {
-                apply_plain(peer, message, &applied);
-            }
+    labsim::thread::spawn(format!("tester-applier-{peer}"), move || loop {
+        labsim::select! {
+            recv(apply_rx) -> message => match message {
+                Ok(message) if snapshots => apply_with_snapshots(peer, message, &raft, &applied),
+                Ok(message) => apply_plain(peer, message, &applied),
+                Err(_) => return,
+            },
+            recv(stop) -> _ => return,
         }
     })
 }

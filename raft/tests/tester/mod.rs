@@ -32,7 +32,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use labrpc::{Network, Server};
-use labsim::channel::Receiver;
+use labsim::channel::{Receiver, Sender};
 use labsim::sync::Mutex;
 use labsim::thread::{sleep, JoinHandle};
 use labsim::time::Instant;
@@ -88,8 +88,8 @@ pub struct Spec {
 struct Peers {
     /// The course's `saved`: what the peer persisted, kept across its crashes.
     persisters: Vec<Arc<Persister>>,
-    /// The reader of each running peer's apply channel.
-    appliers: Vec<Option<JoinHandle<()>>>,
+    /// The reader of each running peer's apply channel, and the sender whose drop stops it.
+    appliers: Vec<Option<(JoinHandle<()>, Sender<()>)>>,
     /// A handle on each running peer's apply channel, for the apply watch.
     apply_receivers: Vec<Option<Receiver<ApplyMsg>>>,
 }
@@ -289,8 +289,9 @@ impl Config {
         if let Some(raft) = raft {
             raft.kill();
         }
-        if let Some(applier) = applier {
-            // Its channel closed when the killed peer's applier ended.
+        if let Some((applier, stop)) = applier {
+            // The killed peer sends nothing more; its Raft may still hold the sender.
+            drop(stop);
             applier
                 .join()
                 .expect("the tester's applier thread panicked");
@@ -331,15 +332,17 @@ impl Config {
         // with the snapshot applier's call back into it (the apply watch reports it).
         let (apply_tx, apply_rx) = labsim::channel::bounded(0);
         let raft = Raft::new(incarnation.peers, peer, persister, apply_tx);
+        let (stop, stopped) = labsim::channel::bounded(0);
         let applier = applier::spawn(
             peer,
             apply_rx.clone(),
+            stopped,
             raft.clone(),
             Arc::clone(&self.applied),
             self.snapshots,
         );
         let mut peers = self.peers.lock();
-        peers.appliers[peer] = Some(applier);
+        peers.appliers[peer] = Some((applier, stop));
         peers.apply_receivers[peer] = Some(apply_rx);
         let server = Server::new().with_service(raft.service());
         (raft, server)
@@ -560,14 +563,15 @@ impl Drop for Config {
         }
         self.net().cleanup();
         let rafts = self.cluster.take_all();
-        let appliers: Vec<JoinHandle<()>> = {
+        let appliers: Vec<(JoinHandle<()>, Sender<()>)> = {
             let mut peers = self.peers.lock();
             peers.appliers.iter_mut().filter_map(Option::take).collect()
         };
         for raft in rafts {
             raft.kill();
         }
-        for applier in appliers {
+        for (applier, stop) in appliers {
+            drop(stop);
             let _ = applier.join();
         }
         drop(self.watchers.take());
