@@ -892,8 +892,9 @@ fn markers() -> BTreeMap<String, BTreeSet<(String, String)>> {
     by_part
 }
 
-/// The (template file, stub name) pairs of the open tier's templates, per part: each
-/// `todo!("PART: name")` under `skeleton/open/<crate>/src/`.
+/// The (file, stub name) pairs of the open tier's templates, per part: each
+/// `todo!("PART: name")` under `skeleton/open/<crate>/src/`, with the file named where the
+/// student finds it, `<crate>/src/...`.
 fn template_stubs_by_part() -> BTreeMap<String, BTreeSet<(String, String)>> {
     let root = workspace_root();
     let mut by_part: BTreeMap<String, BTreeSet<(String, String)>> = PARTS
@@ -904,7 +905,11 @@ fn template_stubs_by_part() -> BTreeMap<String, BTreeSet<(String, String)>> {
     collect_files(&root.join(TEMPLATES), "rs", &mut files);
     for file in files {
         let text = fs::read_to_string(&file).unwrap();
-        let relative = file.strip_prefix(&root).unwrap().display().to_string();
+        let relative = file
+            .strip_prefix(root.join(TEMPLATES).join("open"))
+            .unwrap()
+            .display()
+            .to_string();
         let stubs = template_stubs(&text)
             .unwrap_or_else(|problems| panic!("{relative}: bad stubs: {problems:?}"));
         for stub in stubs {
