@@ -1,32 +1,24 @@
 //! The clerk: a client library that retries until the server answers, and says `Maybe` when
 //! it cannot tell whether its put took effect.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use labrpc::Endpoint;
 // lab:hide 2
 use labsim::thread::sleep;
 
-use crate::rpc::{KvClient, KvResult, Version};
+use crate::rpc::KvClient;
 // lab:hide 2
-use crate::rpc::{GetArgs, KvError, PutArgs};
+use crate::rpc::{GetArgs, PutArgs};
+use crate::{KvResult, Version};
+// lab:hide 2
+use crate::KvError;
 
 /// How long a clerk waits before sending a call again after one failed. A lost request or
 /// reply fails within the network's delay; this only keeps a clerk whose server is
 /// unreachable from spinning.
 // lab:given 2
 const RETRY_INTERVAL: Duration = Duration::from_millis(10);
-
-/// What a [`Lock`](crate::Lock) (or a tester) needs from a clerk: get, and versioned put.
-pub trait KvClerk {
-    /// The value of `key` and its version, or `NoKey`.
-    fn get(&self, key: &str) -> KvResult<(String, Version)>;
-
-    /// Installs `value` at `key` if the key's version is `version`: `Ok`, `NoKey`, `Version`,
-    /// or `Maybe` when the put was sent more than once and the outcome is unknown.
-    fn put(&self, key: &str, value: &str, version: Version) -> KvResult<()>;
-}
 
 /// A client of one key/value server.
 ///
@@ -103,35 +95,5 @@ impl Clerk {
             }
             sleep(RETRY_INTERVAL);
         }
-    }
-}
-
-impl KvClerk for Clerk {
-    fn get(&self, key: &str) -> KvResult<(String, Version)> {
-        Clerk::get(self, key)
-    }
-
-    fn put(&self, key: &str, value: &str, version: Version) -> KvResult<()> {
-        Clerk::put(self, key, value, version)
-    }
-}
-
-impl<C: KvClerk + ?Sized> KvClerk for &C {
-    fn get(&self, key: &str) -> KvResult<(String, Version)> {
-        (**self).get(key)
-    }
-
-    fn put(&self, key: &str, value: &str, version: Version) -> KvResult<()> {
-        (**self).put(key, value, version)
-    }
-}
-
-impl<C: KvClerk + ?Sized> KvClerk for Arc<C> {
-    fn get(&self, key: &str) -> KvResult<(String, Version)> {
-        (**self).get(key)
-    }
-
-    fn put(&self, key: &str, value: &str, version: Version) -> KvResult<()> {
-        (**self).put(key, value, version)
     }
 }

@@ -61,14 +61,15 @@
 
 #![warn(missing_docs)]
 
+mod api;
 mod client;
 mod lock;
 pub mod rpc;
 mod server;
 mod store;
 
-pub use client::{Clerk, KvClerk};
+pub use api::{KvClerk, KvError, KvResult, Version};
+pub use client::Clerk;
 pub use lock::Lock;
-pub use rpc::{KvError, KvResult, Version};
 pub use server::KvServer;
 pub use store::Store;

@@ -14,8 +14,7 @@ use labsim::thread::sleep;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 
-use crate::client::{Clerk, KvClerk};
-use crate::rpc::{KvError, Version};
+use crate::{Clerk, KvClerk, KvError, Version};
 
 /// How long `acquire` waits before looking again at a lock someone else holds.
 // lab:given 2

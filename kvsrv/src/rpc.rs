@@ -1,32 +1,8 @@
-//! What travels between clerks and the server, and the errors both sides speak.
+//! What travels between clerks and the server.
 
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
-/// A key's version: 0 while the key does not exist, then one more for every put that took
-/// effect. The course's `Tversion`.
-pub type Version = u64;
-
-/// Why a get or a put did not do what was asked.
-///
-/// The server answers `NoKey` and `Version`; only the [`Clerk`](crate::Clerk) answers
-/// `Maybe`, when it cannot tell whether its put took effect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Error)]
-pub enum KvError {
-    /// A get of a key that does not exist, or a put at a non-zero version of one.
-    #[error("no such key")]
-    NoKey,
-    /// A put whose version is not the key's version; nothing changed.
-    #[error("version mismatch")]
-    Version,
-    /// A put that was sent more than once and whose retransmission met a version mismatch:
-    /// an earlier attempt may have taken effect, or may not.
-    #[error("the put may or may not have taken effect")]
-    Maybe,
-}
-
-/// The result of a get or a put.
-pub type KvResult<T> = Result<T, KvError>;
+use crate::{KvResult, Version};
 
 /// Arguments of `Get`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

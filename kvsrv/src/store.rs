@@ -8,9 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::rpc::{KvResult, Version};
+use crate::{KvResult, Version};
 // lab:hide 2
-use crate::rpc::KvError;
+use crate::KvError;
 
 /// One key's value and how many puts have taken effect on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +88,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rpc::KvError;
+    use crate::KvError;
 
     fn put(store: &mut Store, key: &str, value: &str, version: Version) -> KvResult<()> {
         store.put(key, value.to_string(), version)

@@ -6,33 +6,10 @@
 //! deadlock.
 
 use crate::state::{peer_log, RaftState};
+use crate::ApplyMsg;
 
 /// The most messages the applier takes per lock acquisition.
 pub const MAX_APPLY_BATCH: usize = 1024;
-
-/// What Raft hands the service on its apply channel.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApplyMsg {
-    /// A committed command, delivered once and in index order.
-    Command {
-        /// Its log index.
-        index: u64,
-        /// The term in which it entered the log.
-        term: u64,
-        /// The service's bytes, as given to `start`.
-        command: Vec<u8>,
-    },
-    /// A snapshot from the leader: the service replaces its state with it. Commands after it
-    /// start at `index + 1`.
-    Snapshot {
-        /// The last index the snapshot covers.
-        index: u64,
-        /// The term of that entry.
-        term: u64,
-        /// The service's snapshot bytes.
-        snapshot: Vec<u8>,
-    },
-}
 
 /// A snapshot installed from the leader, waiting for the applier.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -51,6 +51,7 @@
 
 #![warn(missing_docs)]
 
+mod api;
 pub mod apply;
 pub mod election;
 pub mod log;
@@ -63,22 +64,8 @@ pub mod rpc;
 pub mod snapshot;
 pub mod state;
 
-pub use apply::ApplyMsg;
+pub use api::{ApplyMsg, Error, Result};
 pub use node::Raft;
 pub use persister::Persister;
 pub use replication::HEARTBEAT_INTERVAL;
 pub use state::{ELECTION_TIMEOUT_MAX, ELECTION_TIMEOUT_MIN};
-
-/// Why Raft refused a request.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Error {
-    /// This peer is not the leader (or has been killed).
-    #[error("not the leader{}", hint.map_or(String::new(), |leader| format!("; try peer {leader}")))]
-    NotLeader {
-        /// The leader of the current term, if this peer has heard from it.
-        hint: Option<usize>,
-    },
-}
-
-/// The result of Raft calls.
-pub type Result<T> = std::result::Result<T, Error>;

@@ -23,7 +23,7 @@ use labsim::sync::{Condvar, Mutex, MutexGuard};
 use labsim::thread::JoinHandle;
 use labsim::time::Instant;
 
-use crate::apply::{ApplyMsg, MAX_APPLY_BATCH};
+use crate::apply::MAX_APPLY_BATCH;
 use crate::persister::Persister;
 use crate::replication::{NextStep, Outgoing};
 use crate::rpc::{
@@ -31,7 +31,7 @@ use crate::rpc::{
     RaftHandler, RequestVoteArgs, RequestVoteReply,
 };
 use crate::state::{RaftState, Role, ELECTION_TIMEOUT_MIN};
-use crate::Error;
+use crate::{ApplyMsg, Error};
 
 /// How long an idle call thread waits for another call before it exits: a few heartbeat
 /// intervals, so steady traffic reuses threads while an idle peer keeps none.

@@ -1,20 +1,8 @@
-//! The clerk, and what a lock needs from one.
-
-use std::sync::Arc;
+//! The clerk.
 
 use labrpc::Endpoint;
 
 use crate::{KvResult, Version};
-
-/// What a [`Lock`](crate::Lock) (or a tester) needs from a clerk: get, and versioned put.
-pub trait KvClerk {
-    /// The value of `key` and its version, or `NoKey`.
-    fn get(&self, key: &str) -> KvResult<(String, Version)>;
-
-    /// Installs `value` at `key` if the key's version is `version`: `Ok`, `NoKey`, `Version`,
-    /// or `Maybe` when the put was sent more than once and the outcome is unknown.
-    fn put(&self, key: &str, value: &str, version: Version) -> KvResult<()>;
-}
 
 /// A client of one key/value server.
 ///
@@ -47,35 +35,5 @@ impl Clerk {
     pub fn put(&self, key: &str, value: &str, version: Version) -> KvResult<()> {
         let _ = (key, value, version);
         todo!("2: Clerk::put")
-    }
-}
-
-impl KvClerk for Clerk {
-    fn get(&self, key: &str) -> KvResult<(String, Version)> {
-        Clerk::get(self, key)
-    }
-
-    fn put(&self, key: &str, value: &str, version: Version) -> KvResult<()> {
-        Clerk::put(self, key, value, version)
-    }
-}
-
-impl<C: KvClerk + ?Sized> KvClerk for &C {
-    fn get(&self, key: &str) -> KvResult<(String, Version)> {
-        (**self).get(key)
-    }
-
-    fn put(&self, key: &str, value: &str, version: Version) -> KvResult<()> {
-        (**self).put(key, value, version)
-    }
-}
-
-impl<C: KvClerk + ?Sized> KvClerk for Arc<C> {
-    fn get(&self, key: &str) -> KvResult<(String, Version)> {
-        (**self).get(key)
-    }
-
-    fn put(&self, key: &str, value: &str, version: Version) -> KvResult<()> {
-        (**self).put(key, value, version)
     }
 }

@@ -36,10 +36,11 @@
 //!
 //! # What is given
 //!
-//! [`Version`], [`KvError`] and [`KvResult`] (the tester matches on them), the [`KvClerk`]
-//! trait with its impls for references and `Arc`s, and the crates in `Cargo.toml`: labrpc's
-//! `service!` macro declares an RPC service with typed arguments and replies (see
-//! `labrpc`'s crate doc), serde derives make them travel.
+//! In `src/api.rs`: [`Version`], [`KvError`] and [`KvResult`] (the tester matches on them),
+//! and the [`KvClerk`] trait with its impls for your [`Clerk`] (through its `get` and `put`),
+//! references and `Arc`s. Also the crates in `Cargo.toml`: labrpc's `service!` macro declares
+//! an RPC service with typed arguments and replies (see `labrpc`'s crate doc), serde derives
+//! make them travel.
 //!
 //! # What you design
 //!
@@ -79,37 +80,12 @@
 
 #![warn(missing_docs)]
 
+mod api;
 mod client;
 mod lock;
 mod server;
 
-use serde::{Deserialize, Serialize};
-use thiserror::Error;
-
-pub use client::{Clerk, KvClerk};
+pub use api::{KvClerk, KvError, KvResult, Version};
+pub use client::Clerk;
 pub use lock::Lock;
 pub use server::KvServer;
-
-/// A key's version: 0 while the key does not exist, then one more for every put that took
-/// effect.
-pub type Version = u64;
-
-/// Why a get or a put did not do what was asked.
-///
-/// The server answers `NoKey` and `Version`; only the clerk answers `Maybe`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Error)]
-pub enum KvError {
-    /// A get of a key that does not exist, or a put at a non-zero version of one.
-    #[error("no such key")]
-    NoKey,
-    /// A put whose version is not the key's version; nothing changed.
-    #[error("version mismatch")]
-    Version,
-    /// A put that was sent more than once and whose retransmission met a version mismatch:
-    /// an earlier attempt may have taken effect, or may not.
-    #[error("the put may or may not have taken effect")]
-    Maybe,
-}
-
-/// The result of a get or a put.
-pub type KvResult<T> = Result<T, KvError>;

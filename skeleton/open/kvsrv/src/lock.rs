@@ -1,6 +1,6 @@
 //! A lock built on the key/value service alone.
 
-use crate::client::{Clerk, KvClerk};
+use crate::{Clerk, KvClerk};
 
 /// A lock client: one name's lock, as seen by one holder.
 ///

@@ -70,55 +70,20 @@
 //!   behind (`crashes_leave_no_threads_3c` checks).
 //! - The encoding of what you save.
 //!
-//! Given: [`Persister`] (in `persister.rs`), and the crates labrpc, labcodec and labsim.
+//! Given: [`Persister`] (in `persister.rs`), [`ApplyMsg`], [`Error`] and [`Result`] (in
+//! `api.rs`), and the crates labrpc, labcodec and labsim.
 
 #![warn(missing_docs)]
 
+mod api;
 mod persister;
 
 use std::sync::Arc;
 
 use labsim::channel::Sender;
 
+pub use api::{ApplyMsg, Error, Result};
 pub use persister::Persister;
-
-/// What Raft hands the service on its apply channel.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApplyMsg {
-    /// A committed command, delivered once and in index order.
-    Command {
-        /// Its log index (the first is 1).
-        index: u64,
-        /// The term in which it entered the log.
-        term: u64,
-        /// The service's bytes, as given to `start`.
-        command: Vec<u8>,
-    },
-    /// A snapshot from the leader (3D): the service replaces its state with it. Commands
-    /// after it start at `index + 1`.
-    Snapshot {
-        /// The last index the snapshot covers.
-        index: u64,
-        /// The term of that entry.
-        term: u64,
-        /// The service's snapshot bytes.
-        snapshot: Vec<u8>,
-    },
-}
-
-/// Why Raft refused a request.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Error {
-    /// This peer is not the leader (or has been killed).
-    #[error("not the leader{}", hint.map_or(String::new(), |leader| format!("; try peer {leader}")))]
-    NotLeader {
-        /// The leader of the current term, if this peer has heard from it.
-        hint: Option<usize>,
-    },
-}
-
-/// The result of Raft calls.
-pub type Result<T> = std::result::Result<T, Error>;
 
 /// One Raft peer. Clones are handles to the same peer.
 #[derive(Clone)]
