@@ -33,7 +33,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use labtool::skeleton::stub::{stub_markers, template_stubs, PARTS};
+use labtool::skeleton::stub::{stub_markers, template_stubs, Stub, PARTS};
 use labtool::skeleton::{SkeletonReport, Tier, LAB_CRATES, TEMPLATES};
 use support::{lab, workspace_root};
 
@@ -922,31 +922,57 @@ fn template_stubs_by_part() -> BTreeMap<String, BTreeSet<(String, String)>> {
     by_part
 }
 
-/// The summary line `lab skeleton` prints for the current markers.
-fn skeleton_summary_line() -> String {
+/// The summary lines `lab skeleton` prints about stubs for the current markers and templates
+/// (the lines that do not name directories): the guided tier's stubs and left-out items, and
+/// the open tier's stubs.
+fn skeleton_summary_lines() -> Vec<String> {
     let root = workspace_root();
-    let mut stubs = Vec::new();
+    let mut guided = SkeletonReport {
+        root: root.clone(),
+        out_dir: root.clone(),
+        tier: Tier::Guided,
+        files: 0,
+        stubs: Vec::new(),
+        hidden: 0,
+        given: 0,
+    };
     for krate in LAB_CRATES {
         let mut files = Vec::new();
         collect_files(&root.join(krate), "rs", &mut files);
         for file in files {
             let text = fs::read_to_string(&file).unwrap();
             let relative = file.strip_prefix(&root).unwrap().to_path_buf();
-            for stub in stub_markers(&text).expect("valid markers").stubs {
-                stubs.push((relative.clone(), stub));
+            let stubbed = stub_markers(&text).expect("valid markers");
+            guided.hidden += stubbed.hidden.len();
+            guided.given += stubbed.given.len();
+            for stub in stubbed.stubs {
+                guided.stubs.push((relative.clone(), stub));
             }
         }
     }
-    let report = SkeletonReport {
-        root: root.clone(),
-        out_dir: root,
-        tier: Tier::Guided,
-        files: 0,
-        stubs,
+    let mut open = SkeletonReport {
+        tier: Tier::Open,
+        stubs: Vec::new(),
         hidden: 0,
         given: 0,
+        ..guided.clone()
     };
-    report.summary()[1].clone()
+    for (part, stubs) in template_stubs_by_part() {
+        for (file, name) in stubs {
+            let stub = Stub {
+                line: 0,
+                part: part.clone(),
+                name,
+            };
+            open.stubs.push((PathBuf::from(file), stub));
+        }
+    }
+    let guided_lines = guided.summary();
+    vec![
+        guided_lines[1].clone(),
+        guided_lines[2].clone(),
+        open.summary()[1].clone(),
+    ]
 }
 
 /// The (file, function) pairs a `What you write` table lists.
@@ -1032,14 +1058,15 @@ fn what_you_write_matches_the_markers() {
         "a stub in the open templates for",
         &mut problems,
     );
-    let summary = skeleton_summary_line();
-    let shown = chapters()
-        .iter()
-        .any(|chapter| chapter.text.contains(&format!("lab skeleton: {summary}")));
-    if !shown {
-        problems.push(format!(
-            "getting-started.md: the skeleton's summary line is now `lab skeleton: {summary}`"
-        ));
+    for summary in skeleton_summary_lines() {
+        let shown = chapters()
+            .iter()
+            .any(|chapter| chapter.text.contains(&format!("lab skeleton: {summary}")));
+        if !shown {
+            problems.push(format!(
+                "getting-started.md: a skeleton summary line is now `lab skeleton: {summary}`"
+            ));
+        }
     }
     fail_with(problems, "skeleton tables");
 }
