@@ -33,7 +33,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use labtool::skeleton::stub::{stub_markers, template_stubs, Stub, PARTS};
+use labtool::skeleton::stub::{stub_markers, template_stubs, Stub, Stubbed, PARTS};
 use labtool::skeleton::{SkeletonReport, Tier, LAB_CRATES, TEMPLATES};
 use support::{lab, workspace_root};
 
@@ -866,13 +866,10 @@ fn lone_flags_exist() {
     fail_with(problems, "flags");
 }
 
-/// The (file, function) pairs marked `// lab:solution <part>`, per part.
-fn markers() -> BTreeMap<String, BTreeSet<(String, String)>> {
+/// The lab crates' Rust files with their markers applied, by workspace-relative path.
+fn marked_files() -> Vec<(String, Stubbed)> {
     let root = workspace_root();
-    let mut by_part: BTreeMap<String, BTreeSet<(String, String)>> = PARTS
-        .iter()
-        .map(|part| (part.to_string(), BTreeSet::new()))
-        .collect();
+    let mut marked = Vec::new();
     for krate in LAB_CRATES {
         let mut files = Vec::new();
         collect_files(&root.join(krate), "rs", &mut files);
@@ -881,15 +878,37 @@ fn markers() -> BTreeMap<String, BTreeSet<(String, String)>> {
             let relative = file.strip_prefix(&root).unwrap().display().to_string();
             let stubbed = stub_markers(&text)
                 .unwrap_or_else(|problems| panic!("{relative}: bad markers: {problems:?}"));
-            for stub in stubbed.stubs {
-                by_part
-                    .get_mut(&stub.part)
-                    .expect("a known part")
-                    .insert((relative.clone(), stub.name));
-            }
+            marked.push((relative, stubbed));
         }
     }
+    marked
+}
+
+/// `(file, stub)` pairs as (file, name) pairs per part, with every part present.
+fn by_part(
+    stubs: impl IntoIterator<Item = (String, Stub)>,
+) -> BTreeMap<String, BTreeSet<(String, String)>> {
+    let mut by_part: BTreeMap<String, BTreeSet<(String, String)>> = PARTS
+        .iter()
+        .map(|part| (part.to_string(), BTreeSet::new()))
+        .collect();
+    for (file, stub) in stubs {
+        by_part
+            .get_mut(&stub.part)
+            .expect("a known part")
+            .insert((file, stub.name));
+    }
     by_part
+}
+
+/// The (file, function) pairs marked `// lab:solution <part>`, per part.
+fn markers() -> BTreeMap<String, BTreeSet<(String, String)>> {
+    by_part(marked_files().into_iter().flat_map(|(file, stubbed)| {
+        stubbed
+            .stubs
+            .into_iter()
+            .map(move |stub| (file.clone(), stub))
+    }))
 }
 
 /// The (file, stub name) pairs of the open tier's templates, per part: each
@@ -897,29 +916,16 @@ fn markers() -> BTreeMap<String, BTreeSet<(String, String)>> {
 /// student finds it, `<crate>/src/...`.
 fn template_stubs_by_part() -> BTreeMap<String, BTreeSet<(String, String)>> {
     let root = workspace_root();
-    let mut by_part: BTreeMap<String, BTreeSet<(String, String)>> = PARTS
-        .iter()
-        .map(|part| (part.to_string(), BTreeSet::new()))
-        .collect();
+    let open = root.join(TEMPLATES).join("open");
     let mut files = Vec::new();
-    collect_files(&root.join(TEMPLATES), "rs", &mut files);
-    for file in files {
+    collect_files(&open, "rs", &mut files);
+    by_part(files.into_iter().flat_map(|file| {
         let text = fs::read_to_string(&file).unwrap();
-        let relative = file
-            .strip_prefix(root.join(TEMPLATES).join("open"))
-            .unwrap()
-            .display()
-            .to_string();
+        let relative = file.strip_prefix(&open).unwrap().display().to_string();
         let stubs = template_stubs(&text)
             .unwrap_or_else(|problems| panic!("{relative}: bad stubs: {problems:?}"));
-        for stub in stubs {
-            by_part
-                .get_mut(&stub.part)
-                .expect("a known part")
-                .insert((relative.clone(), stub.name));
-        }
-    }
-    by_part
+        stubs.into_iter().map(move |stub| (relative.clone(), stub))
+    }))
 }
 
 /// The summary lines `lab skeleton` prints about stubs for the current markers and templates
@@ -936,19 +942,13 @@ fn skeleton_summary_lines() -> Vec<String> {
         hidden: 0,
         given: 0,
     };
-    for krate in LAB_CRATES {
-        let mut files = Vec::new();
-        collect_files(&root.join(krate), "rs", &mut files);
-        for file in files {
-            let text = fs::read_to_string(&file).unwrap();
-            let relative = file.strip_prefix(&root).unwrap().to_path_buf();
-            let stubbed = stub_markers(&text).expect("valid markers");
-            guided.hidden += stubbed.hidden.len();
-            guided.given += stubbed.given.len();
-            for stub in stubbed.stubs {
-                guided.stubs.push((relative.clone(), stub));
-            }
-        }
+    for (file, stubbed) in marked_files() {
+        guided.hidden += stubbed.hidden.len();
+        guided.given += stubbed.given.len();
+        let file = PathBuf::from(file);
+        guided
+            .stubs
+            .extend(stubbed.stubs.into_iter().map(|stub| (file.clone(), stub)));
     }
     let mut open = SkeletonReport {
         tier: Tier::Open,

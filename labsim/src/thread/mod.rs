@@ -63,14 +63,8 @@ static REAL_PANICS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
 
 /// Remembers that the real thread `name` panicked with `payload`.
 fn record_real_panic(name: String, payload: &(dyn std::any::Any + Send)) {
-    let message = payload
-        .downcast_ref::<&str>()
-        .map(|text| text.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(a panic without a message)".to_string());
-    let mut panics = REAL_PANICS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let message = threads::panic_message(payload);
+    let mut panics = REAL_PANICS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     panics.push((name, message));
 }
 
