@@ -64,7 +64,9 @@ static REAL_PANICS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
 /// Remembers that the real thread `name` panicked with `payload`.
 fn record_real_panic(name: String, payload: &(dyn std::any::Any + Send)) {
     let message = threads::panic_message(payload);
-    let mut panics = REAL_PANICS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut panics = REAL_PANICS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     panics.push((name, message));
 }
 
