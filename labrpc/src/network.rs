@@ -308,6 +308,7 @@ impl ClientEnd {
     }
 
     /// Calls `service_method` with typed arguments and decodes the typed reply.
+    #[track_caller]
     pub fn call<A, R>(&self, service_method: &str, args: &A) -> std::result::Result<R, RpcError>
     where
         A: serde::Serialize,
@@ -318,6 +319,7 @@ impl ClientEnd {
 }
 
 impl Endpoint for ClientEnd {
+    #[track_caller]
     fn call_bytes(
         &self,
         service_method: &str,
@@ -328,6 +330,8 @@ impl Endpoint for ClientEnd {
 }
 
 impl Core {
+    /// Carries one call (its waits are reported at the caller's `file:line`).
+    #[track_caller]
     fn deliver(
         self: &Arc<Self>,
         end: &ClientEnd,
@@ -393,6 +397,7 @@ impl Core {
     }
 
     /// Runs the handler on a pool thread and waits for it, checking for death as it goes.
+    #[track_caller]
     fn run_handler(
         &self,
         end: &ClientEnd,
@@ -404,6 +409,10 @@ impl Core {
         let server = Arc::clone(&route.server);
         let name = service_method.to_string();
         let started = self.pool.execute(move || {
+            // The caller now waits for this thread: in simulation, a handler that waits for a
+            // lock the caller holds (directly or through other calls) closes a cycle, which
+            // labsim reports at once rather than at the test's time limit.
+            reply_sender.bind_to_current_thread();
             // The caller may have given up on a dead server; then nobody reads the reply.
             let _ = reply_sender.send(server.dispatch(&name, &request));
         });
@@ -434,6 +443,7 @@ impl Core {
     }
 
     /// An unreachable server answers nothing; the caller learns so after a simulated timeout.
+    #[track_caller]
     fn fail_unreachable(&self, end: &ClientEnd) -> std::result::Result<Vec<u8>, RpcError> {
         let bound = if self.long_delays.load(Ordering::Relaxed) {
             LONG_FAILURE_DELAY_MS
@@ -447,6 +457,7 @@ impl Core {
 
     /// Sleeps on behalf of a call on `end`, but fails at once when the network closes or
     /// the end is deleted.
+    #[track_caller]
     fn sleep(&self, duration: Duration, end: &ClientEnd) -> std::result::Result<(), RpcError> {
         if duration.is_zero() {
             return Ok(());
@@ -460,6 +471,7 @@ impl Core {
 
     /// In simulation, one message's trip over the link ([`SIMULATED_LINK_LATENCY`]); nothing
     /// in real mode.
+    #[track_caller]
     fn simulated_latency(&self, end: &ClientEnd) -> std::result::Result<(), RpcError> {
         if labsim::is_simulated() {
             self.sleep(SIMULATED_LINK_LATENCY, end)?;

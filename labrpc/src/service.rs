@@ -36,7 +36,9 @@ pub trait Service: Send + Sync + 'static {
 /// a simulated-network [`ClientEnd`](crate::ClientEnd), or a socket client.
 pub trait Endpoint: Send + Sync + 'static {
     /// Calls `service_method` (`"Service.method"`) with the encoded request. Blocks until a
-    /// reply or a failure; always returns.
+    /// reply or a failure; always returns. Tracks its caller, so that a simulation's reports
+    /// show where the lab code made the call rather than where labrpc waits.
+    #[track_caller]
     fn call_bytes(&self, service_method: &str, request: Vec<u8>) -> Result<Vec<u8>, RpcError>;
 }
 
@@ -130,6 +132,7 @@ where
 
 /// Encodes the arguments, calls, decodes the reply: the body of every generated client method.
 #[doc(hidden)]
+#[track_caller]
 pub fn call<A, R>(endpoint: &dyn Endpoint, service_method: &str, args: &A) -> Result<R, RpcError>
 where
     A: serde::Serialize,
@@ -251,6 +254,7 @@ macro_rules! service {
 
             $(
                 $(#[$method_attr])*
+                #[track_caller]
                 pub fn $method(&self, args: &$args) -> Result<$reply, $crate::RpcError> {
                     $crate::service::call(
                         &*self.endpoint,

@@ -9,17 +9,17 @@ use std::time::Duration;
 /// so `run(..).unwrap()` in a test shows a readable report.
 #[derive(thiserror::Error)]
 pub enum SimError {
-    /// No thread could run and no deadline was pending.
-    #[error(
-        "simulation (seed {seed}) deadlocked at virtual time {at:?}: no thread can run and \
-         nothing is due\n{report}"
-    )]
+    /// No thread could run and no deadline was pending, or some threads waited for each other
+    /// in a cycle that no timer can end (mutex holders, joined threads, and the threads that
+    /// claimed a channel's other side).
+    #[error("simulation (seed {seed}) deadlocked at virtual time {at:?}: {report}")]
     Deadlock {
         /// The simulation's seed, to replay it.
         seed: u64,
         /// Virtual time since the start of the simulation.
         at: Duration,
-        /// One line per unfinished thread: name, where it waits and for what.
+        /// What deadlocked (no thread can run, or a cycle), then one line per unfinished thread:
+        /// name, where it waits and for what; the threads of a cycle come first.
         report: String,
     },
     /// A simulated thread panicked; the simulation stopped there.

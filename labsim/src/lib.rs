@@ -124,4 +124,6 @@ pub mod time;
 
 pub use error::SimError;
 pub use mode::{run, Mode, SIM_VAR};
-pub use sim::{current_seed, is_simulated, virtual_time, Sim, SimStats, DEFAULT_STALL_LIMIT};
+pub use sim::{
+    current_seed, is_simulated, thread_report, virtual_time, Sim, SimStats, DEFAULT_STALL_LIMIT,
+};

@@ -219,15 +219,19 @@ fn time_limit_message(limit: Duration) -> String {
 
 /// The watchdog fired: record the failure and stop the test. In real mode that ends the
 /// process, since the test's own thread may be stuck and nothing else would ever stop it;
-/// in simulation a panic ends the simulation (every thread of it), and the report names
-/// the seed that replays it.
+/// in simulation a panic ends the simulation (every thread of it), and the report lists
+/// where each thread waits and names the seed that replays it.
 fn time_out(info: &TestInfo, limit: Duration) -> ! {
     let message = time_limit_message(limit);
     let line = result_line(info, limit, Counts::default(), false);
     let _ = line.append();
-    if labsim::is_simulated() {
-        eprintln!("{}: {message} (seed {})", info.test, info.seed);
-        panic!("{message}");
+    if let Some(threads) = labsim::thread_report() {
+        // No cycle closed (labsim reports those at once), so something waits for what never
+        // comes: a lost wake-up, a channel nobody reads, a leader that cannot commit. Say
+        // where every thread stands.
+        let report = format!("{message}; where each thread stands:\n{threads}");
+        eprintln!("{}: {report} (seed {})", info.test, info.seed);
+        panic!("{report}");
     }
     // Exiting loses what libtest captured of the test's output, the panics of its threads
     // included, so say here, past the capture, what ended and which threads died of what.

@@ -103,6 +103,7 @@ impl SocketClient {
 }
 
 impl Endpoint for SocketClient {
+    #[track_caller]
     fn call_bytes(&self, service_method: &str, request: Vec<u8>) -> Result<Vec<u8>, RpcError> {
         let connection = self.live_connection()?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);

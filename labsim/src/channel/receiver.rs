@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{RecvError, RecvTimeoutError, TryRecvError};
 
-use super::simulated::{Chan, Deadline};
+use super::simulated::{Chan, Deadline, Side};
 use crate::sim::context;
 
 /// The receiving half, shaped like `crossbeam_channel::Receiver`; clone it for more
@@ -94,6 +94,16 @@ impl<T> Receiver<T> {
     /// An iterator over the messages waiting now.
     pub fn try_iter(&self) -> TryIter<'_, T> {
         TryIter { receiver: self }
+    }
+
+    /// Says that the calling thread holds this channel's receiving side, and keeps it (see
+    /// [`Sender::bind_to_current_thread`](super::Sender::bind_to_current_thread)): in
+    /// simulation, a thread waiting to send on the channel then counts as waiting for this
+    /// thread when labsim looks for a cycle of waits. Does nothing in real mode.
+    pub fn bind_to_current_thread(&self) {
+        if let ReceiverFlavor::Simulated(SimReceiver(chan)) = &self.flavor {
+            chan.bind(Side::Recv);
+        }
     }
 
     /// Messages waiting in the channel.

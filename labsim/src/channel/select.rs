@@ -77,6 +77,7 @@ impl<T> SimOperation for SimOp<'_, T> {
         SelectWait {
             send: self.side == Side::Send,
             channel: self.chan.object,
+            owner: self.chan.owner(self.side).clone(),
         }
     }
 

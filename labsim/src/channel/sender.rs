@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{SendError, SendTimeoutError, TrySendError};
 
-use super::simulated::{Chan, Deadline};
+use super::simulated::{Chan, Deadline, Side};
 use crate::sim::context;
 
 /// The sending half, shaped like `crossbeam_channel::Sender`; clone it for more senders.
@@ -81,6 +81,32 @@ impl<T> Sender<T> {
             SenderFlavor::Simulated(SimSender(chan)) => {
                 chan.send(message, Deadline::after(timeout), Location::caller())
             }
+        }
+    }
+
+    /// Says that the calling thread holds this channel's sending side, and keeps it: every
+    /// sender, not handed on to another thread, until it drops them. In simulation, a thread
+    /// waiting to receive from the channel then counts as waiting for this thread when labsim
+    /// looks for a cycle of waits, whatever its timeout (a timeout there is taken for a
+    /// liveness check, not a way out), so a cycle through the channel and some locks is
+    /// reported the moment it closes. A broken promise can report a cycle that is not one.
+    /// Does nothing in real mode or outside a simulation.
+    ///
+    /// ```
+    /// # use labsim::{channel, thread, Sim};
+    /// # Sim::new(1).run(|| {
+    /// let (reply_tx, reply_rx) = channel::bounded::<u32>(1);
+    /// let handler = thread::spawn("handler", move || {
+    ///     reply_tx.bind_to_current_thread(); // the caller now waits for "handler"
+    ///     reply_tx.send(42).unwrap();
+    /// });
+    /// assert_eq!(reply_rx.recv().unwrap(), 42);
+    /// handler.join().unwrap();
+    /// # }).unwrap();
+    /// ```
+    pub fn bind_to_current_thread(&self) {
+        if let SenderFlavor::Simulated(SimSender(chan)) = &self.flavor {
+            chan.bind(Side::Send);
         }
     }
 

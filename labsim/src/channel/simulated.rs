@@ -12,7 +12,7 @@ use crossbeam_channel::{RecvTimeoutError, SendTimeoutError, TryRecvError, TrySen
 use parking_lot::{Condvar, Mutex};
 
 use crate::sim::context::{self, Context};
-use crate::sim::wait::{Key, ObjectId, Wait, Wake};
+use crate::sim::wait::{Key, ObjectId, Owner, Wait, Wake};
 
 /// How often a thread outside any simulation re-checks a select over simulated channels.
 const OUTSIDE_SELECT_POLL: Duration = Duration::from_millis(1);
@@ -44,6 +44,10 @@ pub(crate) struct Chan<T> {
     /// Threads outside any simulation that block on this channel wait here.
     outside: Condvar,
     capacity: Option<usize>,
+    /// The thread holding the senders, once one has said so: receivers wait for it.
+    sending_thread: Owner,
+    /// The thread holding the receivers, once one has said so: senders wait for it.
+    receiving_thread: Owner,
 }
 
 struct ChanState<T> {
@@ -74,6 +78,8 @@ impl<T> Chan<T> {
             }),
             outside: Condvar::new(),
             capacity,
+            sending_thread: Owner::default(),
+            receiving_thread: Owner::default(),
         }
     }
 
@@ -84,6 +90,26 @@ impl<T> Chan<T> {
         match side {
             Side::Recv => address,
             Side::Send => address + 1,
+        }
+    }
+
+    /// The thread a waiter on `side` waits for, when the other side's holder has said so.
+    pub(crate) fn owner(&self, side: Side) -> &Owner {
+        match side {
+            Side::Recv => &self.sending_thread,
+            Side::Send => &self.receiving_thread,
+        }
+    }
+
+    /// The calling simulated thread says it holds `side` of the channel (every handle of that
+    /// side, for as long as it keeps them); outside a simulation this does nothing.
+    pub(crate) fn bind(&self, side: Side) {
+        if let Some(context) = context::current() {
+            let other = match side {
+                Side::Send => Side::Recv,
+                Side::Recv => Side::Send,
+            };
+            self.owner(other).set(context.tid);
         }
     }
 
@@ -158,7 +184,15 @@ impl<T> Chan<T> {
                 Err(TrySendError::Full(message)) => message,
             };
             let key = self.key(Side::Send);
-            let woke = self.block(&[key], deadline, Wait::Send(self.object), location);
+            let woke = self.block(
+                &[key],
+                deadline,
+                Wait::Send {
+                    channel: self.object,
+                    owner: self.owner(Side::Send).clone(),
+                },
+                location,
+            );
             if woke != Wake::Notified {
                 return match self.try_send(message) {
                     Ok(()) => Ok(()),
@@ -185,7 +219,15 @@ impl<T> Chan<T> {
             }
             self.enter_wait(Side::Recv);
             let key = self.key(Side::Recv);
-            let woke = self.block(&[key], deadline, Wait::Recv(self.object), location);
+            let woke = self.block(
+                &[key],
+                deadline,
+                Wait::Recv {
+                    channel: self.object,
+                    owner: self.owner(Side::Recv).clone(),
+                },
+                location,
+            );
             self.leave_wait(Side::Recv);
             if woke != Wake::Notified {
                 return self.try_recv().map_err(|error| match error {
@@ -240,7 +282,7 @@ impl<T> Chan<T> {
     /// under the channel lock so no wake-up is lost.
     fn block_outside(&self, deadline: Option<Deadline>, wait: Wait) -> Wake {
         let side = match wait {
-            Wait::Send(_) => Side::Send,
+            Wait::Send { .. } => Side::Send,
             _ => Side::Recv,
         };
         let mut state = self.state.lock();
@@ -280,6 +322,9 @@ impl<T> Chan<T> {
 
     /// Drops one sender; the last one disconnects the channel and wakes every receiver.
     pub(crate) fn remove_sender(&self) {
+        if let Some(context) = context::current() {
+            self.sending_thread.release(context.tid);
+        }
         let mut state = self.state.lock();
         state.senders -= 1;
         if state.senders == 0 {
@@ -290,6 +335,9 @@ impl<T> Chan<T> {
 
     /// Drops one receiver; the last one disconnects the channel and wakes every sender.
     pub(crate) fn remove_receiver(&self) {
+        if let Some(context) = context::current() {
+            self.receiving_thread.release(context.tid);
+        }
         let mut state = self.state.lock();
         state.receivers -= 1;
         if state.receivers == 0 {

@@ -11,6 +11,8 @@ use std::time::Duration;
 use super::scheduler::Status;
 use super::shared::Shared;
 use super::wait::{join_key, Blocked, Key, ObjectId, Tid, Wait, Wake};
+use super::{cycle, report};
+use crate::error::SimError;
 
 /// How far virtual time moves when a thread starts a timed wait whose deadline has already
 /// passed.
@@ -131,6 +133,15 @@ impl Context {
             keys: keys.to_vec(),
         };
         guard.block(self.tid, blocked, deadline);
+        if let Some(stuck) = cycle::stuck_with(&guard, self.tid) {
+            let error = SimError::Deadlock {
+                seed: self.shared.seed,
+                at: guard.now,
+                report: report::cycle(&guard, &stuck),
+            };
+            self.shared.fail(&mut guard, error);
+            return self.shared.bail(&mut guard);
+        }
         self.shared.run_next_and_wait(&mut guard, self.tid)
     }
 

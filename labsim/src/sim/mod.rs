@@ -7,10 +7,12 @@
 //! - `shared`: the scheduler under its lock, and handing the run token between OS threads;
 //! - `threads`: starting and finishing simulated threads;
 //! - `supervisor`: the caller of `run` waits for the end and watches for stalls;
-//! - `report`: the deadlock report; `wait`: what a thread waits for; `rng`: the schedule's
+//! - `cycle`: finding threads that wait for each other; `report`: the deadlock report and
+//!   the list of threads; `wait`: what a thread waits for; `rng`: the schedule's
 //!   random stream; `stats`: counters of a run.
 
 pub(crate) mod context;
+mod cycle;
 mod report;
 mod rng;
 mod scheduler;
@@ -135,4 +137,14 @@ pub fn virtual_time() -> Option<Duration> {
 /// The seed of the calling thread's simulation, or `None` outside one.
 pub fn current_seed() -> Option<u64> {
     context::current().map(|context| context.seed())
+}
+
+/// Every unfinished thread of the calling thread's simulation, one line each, saying where it
+/// waits and for what (as a deadlock report does), or `None` outside a simulation. A test that
+/// times out prints it, so a hang that is no cycle (a lost wake-up, a channel nobody reads)
+/// shows where each thread stands.
+pub fn thread_report() -> Option<String> {
+    let context = context::current()?;
+    let guard = context.shared.scheduler.lock();
+    Some(report::threads(&guard, context.tid))
 }

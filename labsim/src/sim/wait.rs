@@ -1,6 +1,8 @@
 //! What a blocked simulated thread waits for, and why it woke up.
 
 use std::panic::Location;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// Index of a thread in its simulation, in order of creation (`main` is 0).
 pub(crate) type Tid = usize;
@@ -20,10 +22,10 @@ pub(crate) enum Wait {
     Lock { key: Key, mutex: ObjectId },
     /// `Condvar::wait*`.
     Condvar(ObjectId),
-    /// A receive on an empty channel.
-    Recv(ObjectId),
-    /// A send on a full channel.
-    Send(ObjectId),
+    /// A receive on an empty channel; `owner` is who would send.
+    Recv { channel: ObjectId, owner: Owner },
+    /// A send on a full channel; `owner` is who would receive.
+    Send { channel: ObjectId, owner: Owner },
     /// A select over these operations.
     Select(Vec<SelectWait>),
     /// `JoinHandle::join` on an unfinished thread.
@@ -33,10 +35,51 @@ pub(crate) enum Wait {
 }
 
 /// One operation of a blocked select.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct SelectWait {
     pub(crate) send: bool,
     pub(crate) channel: ObjectId,
+    /// Who would complete the operation from the other side, if promised.
+    pub(crate) owner: Owner,
+}
+
+/// The thread that holds one side of a channel, when it has said so
+/// (`Sender::bind_to_current_thread`, `Receiver::bind_to_current_thread`): a thread waiting
+/// on the other side waits for it, which lets a cycle of waits through the channel be seen.
+/// Shared by the channel and every wait on it, so a promise made after a thread started
+/// waiting still counts.
+#[derive(Clone, Debug)]
+pub(crate) struct Owner(Arc<AtomicUsize>);
+
+/// The value of an [`Owner`] nobody has claimed.
+const NO_OWNER: usize = usize::MAX;
+
+impl Default for Owner {
+    fn default() -> Owner {
+        Owner(Arc::new(AtomicUsize::new(NO_OWNER)))
+    }
+}
+
+impl Owner {
+    /// The promised thread, if any.
+    pub(crate) fn get(&self) -> Option<Tid> {
+        match self.0.load(Ordering::Relaxed) {
+            NO_OWNER => None,
+            tid => Some(tid),
+        }
+    }
+
+    /// `tid` now holds this side.
+    pub(crate) fn set(&self, tid: Tid) {
+        self.0.store(tid, Ordering::Relaxed);
+    }
+
+    /// `tid` lets go of this side (it dropped its handle): the promise ends if it was `tid`'s.
+    pub(crate) fn release(&self, tid: Tid) {
+        let _ = self
+            .0
+            .compare_exchange(tid, NO_OWNER, Ordering::Relaxed, Ordering::Relaxed);
+    }
 }
 
 /// A blocked thread: what it waits for, where, and which wait queues hold it.

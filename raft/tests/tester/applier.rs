@@ -214,16 +214,34 @@ pub fn spawn(
     applied: Arc<Mutex<Applied>>,
     snapshots: bool,
 ) -> JoinHandle<()> {
-    labsim::thread::spawn(format!("tester-applier-{peer}"), move || loop {
+    labsim::thread::spawn(format!("tester-applier-{peer}"), move || {
+        // Raft's sends on the apply channel wait for this thread (the tester's other handle
+        // only looks at the channel): in simulation, an applier that sends under Raft's lock
+        // while this loop calls `Raft::snapshot` is a cycle, reported at once.
+        apply_rx.bind_to_current_thread();
+        apply_loop(peer, &apply_rx, &stop, &raft, &applied, snapshots);
+    })
+}
+
+/// Applies every message until Raft drops its sender or `stop` closes.
+fn apply_loop(
+    peer: usize,
+    apply_rx: &Receiver<ApplyMsg>,
+    stop: &Receiver<()>,
+    raft: &Raft,
+    applied: &Mutex<Applied>,
+    snapshots: bool,
+) {
+    loop {
         labsim::select! {
             recv(apply_rx) -> message => match message {
-                Ok(message) if snapshots => apply_with_snapshots(peer, message, &raft, &applied),
-                Ok(message) => apply_plain(peer, message, &applied),
+                Ok(message) if snapshots => apply_with_snapshots(peer, message, raft, applied),
+                Ok(message) => apply_plain(peer, message, applied),
                 Err(_) => return,
             },
             recv(stop) -> _ => return,
         }
-    })
+    }
 }
 
 /// The plain applier: each command must agree with the other peers and follow the previous
