@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::scheduler::Status;
+use super::scheduler::{Scheduler, Status};
 use super::shared::Shared;
 use super::wait::{join_key, Blocked, Key, ObjectId, Tid, Wait, Wake};
 use super::{cycle, report};
@@ -82,6 +82,17 @@ pub(crate) struct Context {
 impl Context {
     /// A scheduling point: the seeded RNG picks who runs next, perhaps this thread again.
     pub(crate) fn yield_now(&self) {
+        self.yield_with(Scheduler::choose_at_yield);
+    }
+
+    /// A scheduling point where this thread offers to let others run (`thread::yield_now`, a
+    /// timed wait already due): the same as [`yield_now`](Context::yield_now) for the random
+    /// scheduler; PCT puts the thread below every other first.
+    pub(crate) fn yield_politely(&self) {
+        self.yield_with(Scheduler::choose_at_polite_yield);
+    }
+
+    fn yield_with(&self, choose: fn(&mut Scheduler, Tid) -> Option<Tid>) {
         if std::thread::panicking() {
             return; // an unwinding thread finishes its unwinding before anyone else runs
         }
@@ -90,7 +101,7 @@ impl Context {
             self.shared.bail(&mut guard);
             return;
         }
-        if let Some(next) = guard.choose_at_yield(self.tid) {
+        if let Some(next) = choose(&mut guard, self.tid) {
             self.shared.hand_over(&mut guard, next);
             self.shared.wait_turn(&mut guard, self.tid);
         }
@@ -124,7 +135,7 @@ impl Context {
             guard.advance(EXPIRED_WAIT_TICK);
             self.shared.publish_now(&guard);
             drop(guard);
-            self.yield_now();
+            self.yield_politely();
             return Wake::Timeout;
         }
         let blocked = Blocked {

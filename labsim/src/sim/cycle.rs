@@ -81,7 +81,7 @@ mod tests {
 
     /// Threads 0..n, all blocked on their own sleep until told otherwise.
     fn scheduler(threads: usize) -> Scheduler {
-        let mut scheduler = Scheduler::new(1);
+        let mut scheduler = Scheduler::new(1, crate::sim::policy::Policy::Random);
         for _ in 1..threads {
             scheduler.add_thread("t");
         }

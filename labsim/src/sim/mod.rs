@@ -13,6 +13,8 @@
 
 pub(crate) mod context;
 mod cycle;
+mod pct;
+mod policy;
 mod report;
 mod rng;
 mod scheduler;
@@ -25,6 +27,7 @@ pub(crate) mod wait;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use policy::{Policy, SCHED_VAR};
 pub use stats::SimStats;
 
 use crate::error::SimError;
@@ -58,6 +61,7 @@ pub const DEFAULT_STALL_LIMIT: Duration = Duration::from_secs(5);
 pub struct Sim {
     seed: u64,
     stall_limit: Duration,
+    policy: Policy,
 }
 
 impl Sim {
@@ -66,7 +70,14 @@ impl Sim {
         Sim {
             seed,
             stall_limit: DEFAULT_STALL_LIMIT,
+            policy: Policy::Random,
         }
+    }
+
+    /// Sets the scheduler ([`Policy::Random`] by default).
+    pub fn policy(mut self, policy: Policy) -> Sim {
+        self.policy = policy;
+        self
     }
 
     /// Sets how long (real time) a thread may run without reaching a labsim primitive
@@ -106,7 +117,7 @@ impl Sim {
             "labsim: Sim::run called from inside a simulation"
         );
         let _alive = context::simulation_alive();
-        let shared = shared::Shared::new(self.seed);
+        let shared = shared::Shared::new(self.seed, self.policy);
         let main_result = threads::start_os_thread(Arc::clone(&shared), 0, "main".into(), main);
         supervisor::supervise(&shared, self.stall_limit);
         let (failure, stats) = {

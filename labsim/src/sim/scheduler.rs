@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use parking_lot::Condvar;
 
+use super::pct::Pct;
+use super::policy::Policy;
 use super::rng::{mix, SplitMix64};
 use super::stats::SimStats;
 use super::wait::{Blocked, Key, ObjectId, Tid, Wake};
@@ -64,6 +66,8 @@ struct Timer {
 /// Everything the scheduler knows, guarded by the simulation's lock.
 pub(crate) struct Scheduler {
     rng: SplitMix64,
+    /// The PCT scheduler's priorities, when the simulation runs under PCT (else random).
+    pct: Option<Pct>,
     user_seeds: SplitMix64,
     pub(crate) slots: Vec<Slot>,
     /// The holder of the run token.
@@ -96,9 +100,15 @@ pub(crate) struct Scheduler {
 
 impl Scheduler {
     /// A scheduler whose only thread is `main`, holding the token.
-    pub(crate) fn new(seed: u64) -> Scheduler {
+    pub(crate) fn new(seed: u64, policy: Policy) -> Scheduler {
+        let mut rng = SplitMix64::new(seed, SCHEDULE_STREAM);
+        let pct = match policy {
+            Policy::Random => None,
+            Policy::Pct { depth, steps } => Some(Pct::new(depth, steps, &mut rng)),
+        };
         let mut scheduler = Scheduler {
-            rng: SplitMix64::new(seed, SCHEDULE_STREAM),
+            rng,
+            pct,
             user_seeds: SplitMix64::new(seed, USER_STREAM),
             slots: Vec::new(),
             running: None,
@@ -134,6 +144,9 @@ impl Scheduler {
             woke: Wake::Notified,
         });
         self.runnable.push(tid);
+        if let Some(pct) = &mut self.pct {
+            pct.add_thread(tid, &mut self.rng);
+        }
         self.live_os_threads += 1;
         self.stats.threads += 1;
         tid
@@ -153,10 +166,27 @@ impl Scheduler {
     /// At a scheduling point of `me` (still runnable): whom to hand the token to, or `None`
     /// to keep running. `me` is preempted with odds 1 in [`PREEMPTION_ODDS`], and then every
     /// other runnable thread is equally likely.
+    ///
+    /// Under PCT, `me` goes on unless a runnable thread outranks it (after the step's change
+    /// point, if one falls here).
     pub(crate) fn choose_at_yield(&mut self, me: Tid) -> Option<Tid> {
+        self.stats.scheduling_points += 1;
+        if let Some(pct) = &mut self.pct {
+            pct.step(Some(me));
+        }
         self.fire_due_timers();
         if self.runnable.is_empty() {
             return None;
+        }
+        if let Some(pct) = &self.pct {
+            if pct.outranks(me, &self.runnable) {
+                return None;
+            }
+            let choice = pct.highest(&self.runnable);
+            self.note_decision(choice);
+            let next = self.runnable.swap_remove(choice);
+            self.runnable.push(me);
+            return Some(next);
         }
         let preempt = self.rng.below(PREEMPTION_ODDS);
         self.note_decision(preempt);
@@ -168,6 +198,15 @@ impl Scheduler {
         let next = self.runnable.swap_remove(choice);
         self.runnable.push(me);
         Some(next)
+    }
+
+    /// `me` yields of its own accord (`thread::yield_now`, a timed wait already due): under
+    /// PCT it drops below every thread first, so that a polling loop lets the others run.
+    pub(crate) fn choose_at_polite_yield(&mut self, me: Tid) -> Option<Tid> {
+        if let Some(pct) = &mut self.pct {
+            pct.yield_priority(me);
+        }
+        self.choose_at_yield(me)
     }
 
     /// A seeded choice in `0..count`, folded into the fingerprint.
@@ -195,14 +234,22 @@ impl Scheduler {
     /// The next thread to run once the running one stops (blocks or finishes), advancing
     /// virtual time to the earliest deadline when nobody can run. `None`: nobody can run and
     /// nothing is due.
+    /// Under PCT, the runnable thread with the highest priority.
     pub(crate) fn pick_next(&mut self) -> Option<Tid> {
+        self.stats.scheduling_points += 1;
+        if let Some(pct) = &mut self.pct {
+            pct.step(self.running);
+        }
         self.fire_due_timers();
         while self.runnable.is_empty() {
             if !self.fire_earliest_timers() {
                 return None;
             }
         }
-        let choice = self.rng.below(self.runnable.len());
+        let choice = match &self.pct {
+            Some(pct) => pct.highest(&self.runnable),
+            None => self.rng.below(self.runnable.len()),
+        };
         if self.runnable.len() > 1 {
             self.note_decision(choice);
         }

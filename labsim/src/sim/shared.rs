@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
+use super::policy::Policy;
 use super::report;
 use super::scheduler::Scheduler;
 use super::wait::{Tid, Wake};
@@ -35,9 +36,9 @@ pub(crate) struct Shared {
 pub(crate) type Guard<'a> = MutexGuard<'a, Scheduler>;
 
 impl Shared {
-    pub(crate) fn new(seed: u64) -> Arc<Shared> {
+    pub(crate) fn new(seed: u64, policy: Policy) -> Arc<Shared> {
         Arc::new(Shared {
-            scheduler: Mutex::new(Scheduler::new(seed)),
+            scheduler: Mutex::new(Scheduler::new(seed, policy)),
             done: Condvar::new(),
             now_nanos: AtomicU64::new(0),
             base: std::time::Instant::now(),

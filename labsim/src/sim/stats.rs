@@ -11,6 +11,8 @@ pub struct SimStats {
     pub switches: u64,
     /// Scheduling choices made among two or more candidates.
     pub decisions: u64,
+    /// Scheduling points reached (the steps PCT counts: see [`Policy::Pct`](crate::Policy)).
+    pub scheduling_points: u64,
     /// Threads that took part, `main` included.
     pub threads: u64,
     /// Virtual time when the main closure returned.

@@ -89,7 +89,7 @@ pub fn real_panics() -> Vec<(String, String)> {
 pub fn sleep(duration: Duration) {
     match context::current() {
         None => std::thread::sleep(duration),
-        Some(context) if duration.is_zero() => context.yield_now(),
+        Some(context) if duration.is_zero() => context.yield_politely(),
         Some(context) => {
             let deadline = context.now().saturating_add(duration);
             context.block(&[], Some(deadline), Wait::Sleep, Location::caller());
@@ -98,11 +98,12 @@ pub fn sleep(duration: Duration) {
 }
 
 /// Offers the processor to another thread: `std::thread::yield_now` in real mode, a
-/// scheduling point in simulation.
+/// scheduling point in simulation (where the PCT scheduler also lowers the caller below every
+/// other thread, so a loop that yields while it polls lets the others run).
 pub fn yield_now() {
     match context::current() {
         None => std::thread::yield_now(),
-        Some(context) => context.yield_now(),
+        Some(context) => context.yield_politely(),
     }
 }
 
