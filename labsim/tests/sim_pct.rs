@@ -44,8 +44,11 @@ fn step(work: &Mutex<u64>) {
     *work.lock() += 1;
 }
 
-/// Runs `workers` (name, body) behind a gate; main joins them.
-fn run_workers(workers: Vec<(&'static str, Box<dyn FnOnce() + Send>)>) {
+/// A worker thread: its name and its body.
+type Worker = (&'static str, Box<dyn FnOnce() + Send>);
+
+/// Runs `workers` behind a gate; main joins them.
+fn run_workers(workers: Vec<Worker>) {
     let gate = Arc::new(Gate::default());
     let handles: Vec<_> = workers
         .into_iter()
