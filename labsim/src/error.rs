@@ -71,6 +71,24 @@ pub enum SimError {
         /// How long no thread blocked.
         real: Duration,
     },
+    /// Virtual time did not move for too long in real time although threads kept blocking:
+    /// some threads wake each other at one instant forever (a call that fails at once,
+    /// retried at once), and nothing that needs time to pass ever happens.
+    #[error(
+        "simulation (seed {seed}): for {real:?} of real time virtual time stood still at \
+         {at:?}, though threads kept blocking and waking (a loop that retries at once, never \
+         waiting for time?); where each thread stands:\n{report}"
+    )]
+    TimeStoodStill {
+        /// The simulation's seed, to replay it.
+        seed: u64,
+        /// Virtual time, which stood still.
+        at: Duration,
+        /// How long it stood still in real time.
+        real: Duration,
+        /// Every unfinished thread, where it waits and for what.
+        report: String,
+    },
 }
 
 impl fmt::Debug for SimError {
@@ -86,7 +104,8 @@ impl SimError {
             SimError::Deadlock { seed, .. }
             | SimError::Panicked { seed, .. }
             | SimError::Stalled { seed, .. }
-            | SimError::Livelock { seed, .. } => *seed,
+            | SimError::Livelock { seed, .. }
+            | SimError::TimeStoodStill { seed, .. } => *seed,
         }
     }
 }

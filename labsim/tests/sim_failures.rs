@@ -277,3 +277,38 @@ fn a_timed_wait_while_unwinding_ends() {
         started.elapsed()
     );
 }
+
+/// Two threads that answer each other at once forever, both blocking on every message, so
+/// that virtual time never moves (a call that fails at once, retried at once): is it caught,
+/// with where each thread stands?
+#[test]
+fn threads_that_never_wait_for_time_are_caught() {
+    let error = Sim::new(8)
+        .stall_limit(Duration::from_millis(400))
+        .run(|| {
+            let (ping, pinged) = channel::bounded::<u32>(0);
+            let (pong, ponged) = channel::bounded::<u32>(0);
+            let echo = thread::spawn("echo", move || {
+                while let Ok(value) = pinged.recv() {
+                    if pong.send(value + 1).is_err() {
+                        return;
+                    }
+                }
+            });
+            let mut value = 0;
+            while ping.send(value).is_ok() {
+                value = ponged.recv().unwrap();
+            }
+            echo.join().unwrap();
+        })
+        .unwrap_err();
+    let report = error.to_string();
+    assert!(
+        matches!(error, SimError::TimeStoodStill { at, .. } if at.is_zero()),
+        "{report}"
+    );
+    assert!(
+        report.contains("thread 'echo' (#1)") && report.contains("thread 'main' (#0)"),
+        "{report}"
+    );
+}

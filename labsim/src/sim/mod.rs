@@ -157,5 +157,5 @@ pub fn current_seed() -> Option<u64> {
 pub fn thread_report() -> Option<String> {
     let context = context::current()?;
     let guard = context.shared.scheduler.lock();
-    Some(report::threads(&guard, context.tid))
+    Some(report::threads(&guard, Some(context.tid)))
 }

@@ -10,11 +10,16 @@
 //! starve through a long stretch is found about every other run, where the random scheduler
 //! almost never keeps a runnable thread waiting that long.
 //!
-//! Two things PCT does not say, decided here: a thread that yields of its own accord
-//! (`thread::yield_now`, or a timed wait already due) drops to the bottom, as a change point
-//! would but without using one, so a polling loop lets the others run instead of spinning at
-//! the top forever; and a thread blocked in a wait keeps its priority, so it runs as soon as
-//! its wait ends if it is still the highest.
+//! Three things PCT does not say, decided here:
+//!
+//! - a thread that yields of its own accord (`thread::yield_now`, or a timed wait already
+//!   due) drops to the bottom, as a change point would but without using one, so a polling
+//!   loop lets the others run instead of spinning at the top forever;
+//! - so does the thread running when one virtual instant has taken [`STEPS_PER_INSTANT`]
+//!   scheduling points, so that threads waking each other at one instant forever cannot
+//!   starve the rest for good;
+//! - a thread blocked in a wait keeps its priority, so it runs as soon as its wait ends if it
+//!   is still the highest.
 
 use super::rng::SplitMix64;
 use super::wait::Tid;
@@ -25,6 +30,13 @@ const CREATED_BASE: u64 = 1 << 62;
 /// Priorities given by yields count down from here, below every change point (a change point
 /// gives 1 to `depth - 1`, so yields start well above any depth).
 const YIELD_BASE: u64 = 1 << 40;
+
+/// Scheduling points one virtual instant may take before the running thread is lowered as
+/// if it had yielded. PCT is unfair on purpose, but a group of threads that wake each other
+/// at one instant forever (a call that fails at once and is retried at once) would starve
+/// every lower thread for good, and virtual time would never move again; no interleaving a
+/// lab needs is that long at one instant.
+const STEPS_PER_INSTANT: u64 = 10_000;
 
 /// The PCT state of one simulation.
 #[derive(Debug)]
@@ -39,6 +51,8 @@ pub(crate) struct Pct {
     steps: u64,
     /// The priority the next yield gives (each lower than the last, so yielders take turns).
     next_yield: u64,
+    /// The virtual instant of the last step, and how many steps it has taken so far.
+    instant: (std::time::Duration, u64),
 }
 
 impl Pct {
@@ -55,6 +69,7 @@ impl Pct {
             changes: 0,
             steps: 0,
             next_yield: YIELD_BASE,
+            instant: (std::time::Duration::ZERO, 0),
         }
     }
 
@@ -65,9 +80,21 @@ impl Pct {
             .push(CREATED_BASE + (rng.next_u64() >> 2).max(1));
     }
 
-    /// Counts one scheduling point of `running`, lowering it if a change point falls here.
-    pub(crate) fn step(&mut self, running: Option<Tid>) {
+    /// Counts one scheduling point of `running` at virtual time `now`, lowering it if a
+    /// change point falls here, or if this instant has taken [`STEPS_PER_INSTANT`] steps.
+    pub(crate) fn step(&mut self, running: Option<Tid>, now: std::time::Duration) {
         self.steps += 1;
+        if self.instant.0 == now {
+            self.instant.1 += 1;
+        } else {
+            self.instant = (now, 0);
+        }
+        if self.instant.1 >= STEPS_PER_INSTANT {
+            self.instant.1 = 0;
+            if let Some(tid) = running {
+                self.yield_priority(tid);
+            }
+        }
         while self
             .change_points
             .get(self.changes as usize)
@@ -131,7 +158,7 @@ mod tests {
         let first = pct.change_points[0];
         let top = [0, 1, 2][pct.highest(&[0, 1, 2])];
         for _ in 0..first {
-            pct.step(Some(top));
+            pct.step(Some(top), std::time::Duration::from_millis(pct.steps));
         }
         assert_eq!(pct.priorities[top], 1);
         let others: Vec<Tid> = (0..3).filter(|tid| *tid != top).collect();
@@ -145,5 +172,18 @@ mod tests {
         pct.yield_priority(1);
         assert!(pct.outranks(2, &[0, 1]));
         assert!(pct.outranks(0, &[1]), "the later yielder is lower");
+    }
+
+    #[test]
+    fn a_long_instant_lowers_whoever_runs() {
+        let mut pct = pct(1, 10, 2);
+        let top = [0, 1][pct.highest(&[0, 1])];
+        for _ in 0..STEPS_PER_INSTANT {
+            pct.step(Some(top), std::time::Duration::ZERO);
+        }
+        assert!(
+            pct.outranks(1 - top, &[top]),
+            "lowered after a long instant"
+        );
     }
 }

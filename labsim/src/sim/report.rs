@@ -37,11 +37,11 @@ pub(crate) fn cycle(scheduler: &Scheduler, stuck: &[Tid]) -> String {
     report
 }
 
-/// Every unfinished thread, `me` marked as the one asking.
-pub(crate) fn threads(scheduler: &Scheduler, me: Tid) -> String {
+/// Every unfinished thread, `me` (if any) marked as the one asking.
+pub(crate) fn threads(scheduler: &Scheduler, me: Option<Tid>) -> String {
     let mut report = String::new();
     for tid in unfinished(scheduler) {
-        let runnable = if tid == me {
+        let runnable = if Some(tid) == me {
             "is running (it asked for this list)"
         } else {
             "can run"

@@ -172,7 +172,7 @@ impl Scheduler {
     pub(crate) fn choose_at_yield(&mut self, me: Tid) -> Option<Tid> {
         self.stats.scheduling_points += 1;
         if let Some(pct) = &mut self.pct {
-            pct.step(Some(me));
+            pct.step(Some(me), self.now);
         }
         self.fire_due_timers();
         if self.runnable.is_empty() {
@@ -238,7 +238,7 @@ impl Scheduler {
     pub(crate) fn pick_next(&mut self) -> Option<Tid> {
         self.stats.scheduling_points += 1;
         if let Some(pct) = &mut self.pct {
-            pct.step(self.running);
+            pct.step(self.running, self.now);
         }
         self.fire_due_timers();
         while self.runnable.is_empty() {

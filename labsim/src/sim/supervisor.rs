@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::report;
 use super::scheduler::Status;
 use super::shared::{Guard, Shared};
 use crate::error::SimError;
@@ -37,12 +38,14 @@ impl Watch {
 }
 
 /// Waits until main returns or the simulation fails; fails it when, for `stall_limit` of
-/// real time, no primitive is reached (stall) or no thread blocks (livelock); then waits
-/// (bounded) for every thread to exit.
+/// real time, no primitive is reached (stall), no thread blocks (livelock), or virtual time
+/// does not move (threads that wake each other at one instant forever); then waits (bounded)
+/// for every thread to exit.
 pub(crate) fn supervise(shared: &Shared, stall_limit: Duration) {
     let mut guard = shared.scheduler.lock();
     let mut progress = Watch::new(guard.progress);
     let mut blocks = Watch::new(guard.blocks);
+    let mut clock = Watch::new(guard.now.as_nanos() as u64);
     while !guard.aborted {
         shared
             .done
@@ -52,6 +55,7 @@ pub(crate) fn supervise(shared: &Shared, stall_limit: Duration) {
         }
         let stalled = progress.still_for(guard.progress);
         let spinning = blocks.still_for(guard.blocks);
+        let frozen = clock.still_for(guard.now.as_nanos() as u64);
         if stalled >= stall_limit {
             let error = SimError::Stalled {
                 seed: shared.seed,
@@ -67,6 +71,15 @@ pub(crate) fn supervise(shared: &Shared, stall_limit: Duration) {
                 at: guard.now,
                 thread: running_name(&guard),
                 real: spinning,
+            };
+            shared.fail(&mut guard, error);
+        } else if frozen >= stall_limit && stalled < stall_limit / 2 && spinning < stall_limit / 2 {
+            // Threads block and wake each other, all at one virtual instant.
+            let error = SimError::TimeStoodStill {
+                seed: shared.seed,
+                at: guard.now,
+                real: frozen,
+                report: report::threads(&guard, None),
             };
             shared.fail(&mut guard, error);
         }
