@@ -18,7 +18,8 @@
 //!
 //! On the target `kvraft`, in Raft's shape (`S<peer> T<term> <topic>: ...`, written with
 //! [`raft::peer_log!`]) so that `lab logs` puts each replica in its peer's column:
-//! `RUST_LOG=kvraft=debug` shows each command started and each handler that gave up, `trace`
+//! `RUST_LOG=kvraft=debug` shows the commands a leader starts, the ones it lost or gave up
+//! on, the snapshots taken and installed (and the server's answers, `server.rs`); `trace`
 //! adds every applied index. The term is the highest this replica has seen its Raft in (from
 //! `start`, from `state()` and from the entries it applies): finding the current one would
 //! take Raft's lock, and a lock taken only when logging is on would change a simulation's
