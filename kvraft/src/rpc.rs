@@ -1,5 +1,7 @@
 //! What travels between clerks and servers, and what goes through the Raft log.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -26,12 +28,20 @@ pub type KvResult<T> = Result<T, KvError>;
 
 /// Who sent a request, so that retries are applied once: the clerk's random id and the
 /// sequence number of the request, which goes up by one for each new request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestId {
     /// The clerk's id, random per clerk.
     pub client: u64,
     /// The clerk's request number, from 1.
     pub seq: u64,
+}
+
+/// `C<client> #<seq>`, as log lines name a request: short, so that a command's `Debug` form
+/// still shows its operation within a log line's width.
+impl fmt::Debug for RequestId {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "C{} #{}", self.client, self.seq)
+    }
 }
 
 /// A key/value operation, as the state machine applies it.

@@ -13,8 +13,21 @@
 //!
 //! Threads, locks, channels and time come from labsim, so a replica runs real or in a
 //! deterministic simulation alike.
+//!
+//! # Logs
+//!
+//! On the target `kvraft`, in Raft's shape (`S<peer> T<term> <topic>: ...`, written with
+//! [`raft::peer_log!`]) so that `lab logs` puts each replica in its peer's column:
+//! `RUST_LOG=kvraft=debug` shows the commands a leader starts, the ones it lost or gave up
+//! on, the snapshots taken and installed (and the server's answers, `server.rs`); `trace`
+//! adds every applied index. The term is the highest this replica has seen its Raft in (from
+//! `start`, from `state()` and from the entries it applies): finding the current one would
+//! take Raft's lock, and a lock taken only when logging is on would change a simulation's
+//! schedule, so a replay with more logging would no longer be the same run.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -73,8 +86,13 @@ pub trait StateMachine: Send + 'static {
 
 /// One replica: a Raft peer and the state machine it drives.
 pub struct Rsm<S: StateMachine> {
-    /// Who this replica is in log lines: `"ctrler 1"`, `"100-2"`.
+    /// Who this replica is in thread names: `"1"`, `"ctrler 1"`, `"100-2"`.
     label: String,
+    /// This replica's peer number: the `S<peer>` of its log lines.
+    me: usize,
+    /// The highest term this replica has seen its Raft in: the `T<term>` of its log lines.
+    /// Atomic, so that reading it for a log line takes no lock (see the module's "Logs").
+    known_term: AtomicU64,
     raft: Raft,
     /// What Raft persists; its `raft_state_size()` says when to snapshot.
     // lab:given 4B
@@ -134,6 +152,8 @@ impl<S: StateMachine> Rsm<S> {
         let (stop_sender, stop_receiver) = labsim::channel::bounded(0);
         let rsm = Arc::new(Rsm {
             label,
+            me,
+            known_term: AtomicU64::new(0),
             raft,
             persister,
             max_raft_state,
@@ -157,6 +177,34 @@ impl<S: StateMachine> Rsm<S> {
     /// This replica's Raft peer.
     pub fn raft(&self) -> &Raft {
         &self.raft
+    }
+
+    /// This replica's peer number, the `S<peer>` of its log lines.
+    pub fn me(&self) -> usize {
+        self.me
+    }
+
+    /// The term for this replica's log lines: the highest it has seen its Raft in, without
+    /// asking Raft (see the module's "Logs").
+    pub fn known_term(&self) -> u64 {
+        self.known_term.load(Ordering::Relaxed)
+    }
+
+    /// Notes that this replica's Raft has reached `term`, for log lines.
+    fn saw_term(&self, term: u64) {
+        self.known_term.fetch_max(term, Ordering::Relaxed);
+    }
+
+    /// What a log line says before its text to name the service the replica belongs to:
+    /// nothing when the label is the peer number (kvraft's servers), else the label
+    /// (`"100-2: "` for replica 2 of shardkv's group 100, whose peer numbers repeat from
+    /// group to group). Called only when a line is logged.
+    fn tag(&self) -> String {
+        if self.label == self.me.to_string() {
+            String::new()
+        } else {
+            format!("{}: ", self.label)
+        }
     }
 
     /// Whether this replica believes it is the leader.
@@ -213,29 +261,35 @@ impl<S: StateMachine> Rsm<S> {
     // lab:solution 4A
     pub fn submit(&self, command: S::Command) -> KvResult<S::Output> {
         let (reply_sender, reply_receiver) = labsim::channel::bounded(1);
-        let term = {
+        let (index, term) = {
             let mut state = self.state.lock();
             if state.killed {
                 return Err(KvError::ShuttingDown);
             }
-            let description = format!("{command:?}");
             let (index, term) = self
                 .raft
                 .start(labcodec::encode(&command))
                 .map_err(|_| KvError::WrongLeader)?;
-            log::debug!(target: "rsm", "S{} T{term} client: {:.80} at {index}", self.label, description);
+            self.saw_term(term);
+            raft::peer_log!(debug, target: "kvraft", peer: self.me, term: term, "client",
+                "{}started at {index}: {}", self.tag(), Brief(&command));
             let waiter = Waiter {
                 term,
                 reply: reply_sender,
             };
             state.waiters.insert(index, waiter);
-            term
+            (index, term)
         };
-        self.wait_for_apply(&reply_receiver, term)
+        self.wait_for_apply(&reply_receiver, index, term)
     }
 
     // lab:hide 4A
-    fn wait_for_apply(&self, receiver: &Receiver<S::Output>, term: u64) -> KvResult<S::Output> {
+    fn wait_for_apply(
+        &self,
+        receiver: &Receiver<S::Output>,
+        index: u64,
+        term: u64,
+    ) -> KvResult<S::Output> {
         let deadline = Instant::now() + APPLY_TIMEOUT;
         loop {
             match receiver.recv_timeout(LEADERSHIP_CHECK_INTERVAL) {
@@ -245,10 +299,17 @@ impl<S: StateMachine> Rsm<S> {
                 Err(RecvTimeoutError::Timeout) => {}
             }
             let (current_term, is_leader) = self.raft.state();
+            self.saw_term(current_term);
             if current_term != term || !is_leader {
+                raft::peer_log!(debug, target: "kvraft", peer: self.me, term: current_term,
+                    "client", "{}gave up on index {index} of T{term}: no longer its leader",
+                    self.tag());
                 return Err(KvError::WrongLeader);
             }
             if Instant::now() >= deadline {
+                raft::peer_log!(debug, target: "kvraft", peer: self.me, term: current_term,
+                    "client", "{}gave up on index {index}: not applied within {APPLY_TIMEOUT:?}",
+                    self.tag());
                 return Err(KvError::Timeout);
             }
         }
@@ -277,14 +338,24 @@ impl<S: StateMachine> Rsm<S> {
                 term,
                 command,
             } => {
+                self.saw_term(term);
+                raft::peer_log!(trace, target: "kvraft", peer: self.me, term: self.known_term(),
+                    "apply", "{}index {index} of T{term}", self.tag());
                 self.apply_command(&mut state, index, term, &command);
                 if let Some(limit) = self.max_raft_state {
                     self.maybe_snapshot(&state, limit);
                 }
             }
             ApplyMsg::Snapshot {
-                index, snapshot, ..
-            } => self.install_snapshot(&mut state, index, &snapshot),
+                index,
+                term,
+                snapshot,
+            } => {
+                self.saw_term(term);
+                raft::peer_log!(debug, target: "kvraft", peer: self.me, term: self.known_term(),
+                    "snapshot", "{}the leader's, through index {index}", self.tag());
+                self.install_snapshot(&mut state, index, &snapshot);
+            }
         }
     }
 
@@ -315,8 +386,12 @@ impl<S: StateMachine> Rsm<S> {
         if let Some(waiter) = state.waiters.remove(&index) {
             if waiter.term == term {
                 let _ = waiter.reply.send(output);
+            } else {
+                // Dropping the sender tells the handler its command was lost.
+                raft::peer_log!(debug, target: "kvraft", peer: self.me, term: self.known_term(),
+                    "client", "{}lost index {index}: T{term}'s entry is there, not ours of T{}",
+                    self.tag(), waiter.term);
             }
-            // Otherwise dropping the sender tells the handler its command was lost.
         }
     }
 
@@ -331,7 +406,11 @@ impl<S: StateMachine> Rsm<S> {
     /// hold its lock while it sends on the apply channel.
     // lab:solution 4B
     fn maybe_snapshot(&self, state: &Shared<S>, limit: usize) {
-        if self.persister.raft_state_size() * 100 >= limit * SNAPSHOT_THRESHOLD_PERCENT {
+        let size = self.persister.raft_state_size();
+        if size * 100 >= limit * SNAPSHOT_THRESHOLD_PERCENT {
+            raft::peer_log!(debug, target: "kvraft", peer: self.me, term: self.known_term(),
+                "snapshot", "{}through index {} (Raft state {size} of {limit} bytes)",
+                self.tag(), state.last_applied);
             self.raft
                 .snapshot(state.last_applied, state.machine.to_snapshot());
         }
@@ -351,12 +430,31 @@ impl<S: StateMachine> Rsm<S> {
         if index <= state.last_applied {
             return;
         }
-        log::debug!(target: "rsm", "S{} snapshot: installing snapshot at {index}", self.label);
         state.machine.restore(snapshot);
         state.last_applied = index;
         // Commands waited on at or below the snapshot were settled without us.
         state
             .waiters
             .retain(|&waiting_index, _| waiting_index > index);
+    }
+}
+
+/// A command or an output as a log line shows it: its `Debug` form, cut after
+/// [`Brief::MAX_CHARS`] characters, since appended values grow long and a line must stay
+/// one line on the screen.
+pub(crate) struct Brief<'a, T>(pub(crate) &'a T);
+
+impl<T> Brief<'_, T> {
+    /// The most characters of the `Debug` form a line shows.
+    const MAX_CHARS: usize = 80;
+}
+
+impl<T: fmt::Debug> fmt::Display for Brief<'_, T> {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = format!("{:?}", self.0);
+        match text.char_indices().nth(Self::MAX_CHARS) {
+            Some((cut, _)) => write!(formatter, "{}...", &text[..cut]),
+            None => formatter.write_str(&text),
+        }
     }
 }

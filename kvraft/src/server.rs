@@ -7,9 +7,9 @@ use labrpc::{ClientEnd, Service};
 use raft::{Persister, Raft};
 
 use crate::rpc::{
-    Command, GetArgs, GetReply, KvHandler, KvResult, Op, PutAppendArgs, PutAppendReply,
+    Command, GetArgs, GetReply, KvError, KvHandler, KvResult, Op, PutAppendArgs, PutAppendReply,
 };
-use crate::rsm::Rsm;
+use crate::rsm::{Brief, Rsm};
 use crate::store::Store;
 
 /// One replica of the key/value service.
@@ -58,10 +58,26 @@ impl KvServer {
     /// Submits a command and waits for its result. A write already applied (a retry whose
     /// first attempt got through) is answered at once, without another trip through the log.
     fn submit(&self, command: Command) -> KvResult<String> {
+        let id = command.id;
+        let me = self.rsm.me();
+        raft::peer_log!(trace, target: "kvraft", peer: me, term: self.rsm.known_term(), "client",
+            "{id:?}: {}", Brief(&command.op));
         if self.rsm.read(|store| store.is_duplicate(&command)) {
+            raft::peer_log!(debug, target: "kvraft", peer: me, term: self.rsm.known_term(),
+                "client", "{id:?}: already applied, answered at once");
             return Ok(String::new());
         }
-        self.rsm.submit(command)?
+        let result = self.rsm.submit(command).and_then(|output| output);
+        // Every follower answers every clerk's first try this way: detail, not news (a
+        // leader that lost a command it had started logs that in `rsm`).
+        if result == Err(KvError::WrongLeader) {
+            raft::peer_log!(trace, target: "kvraft", peer: me, term: self.rsm.known_term(),
+                "client", "{id:?}: answered WrongLeader");
+        } else {
+            raft::peer_log!(debug, target: "kvraft", peer: me, term: self.rsm.known_term(),
+                "client", "{id:?}: answered {}", Brief(&result));
+        }
+        result
     }
 }
 

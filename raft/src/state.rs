@@ -80,20 +80,39 @@ pub struct RaftState {
     rng: LabRng,
 }
 
-/// Logs a line that starts with the peer and its term: `S2 T7 election: ...`.
+/// Logs a line in the shape `lab logs` lays out in columns: `S<peer> T<term> <topic>: <text>`.
+///
+/// Inside Raft, `peer_log!(debug, state, "election", "won with {granted} votes")` takes the
+/// peer and the term from a `RaftState` (its `me` and `current_term`) and logs on the target
+/// `raft`. A service on Raft names its target, peer and term itself, as kvraft does:
+/// `raft::peer_log!(debug, target: "kvraft", peer: me, term: term, "client", "...")`. The
+/// topic is one lowercase word (`election`, `vote`, `append`, `commit`, `apply`, `snapshot`,
+/// `persist`, `leader`, `client`). Like every `log` macro, it evaluates its arguments only
+/// when the line's level is on.
+#[macro_export]
 macro_rules! peer_log {
-    ($level:ident, $state:expr, $topic:literal, $($arg:tt)+) => {
-        log::$level!(
-            target: "raft",
+    ($level:ident, target: $target:literal, peer: $peer:expr, term: $term:expr, $topic:literal, $($arg:tt)+) => {
+        ::log::$level!(
+            target: $target,
             "S{} T{} {}: {}",
-            $state.me,
-            $state.current_term,
+            $peer,
+            $term,
             $topic,
-            format_args!($($arg)+)
+            ::std::format_args!($($arg)+)
+        )
+    };
+    ($level:ident, $state:expr, $topic:literal, $($arg:tt)+) => {
+        $crate::peer_log!(
+            $level,
+            target: "raft",
+            peer: $state.me,
+            term: $state.current_term,
+            $topic,
+            $($arg)+
         )
     };
 }
-pub(crate) use peer_log;
+pub(crate) use crate::peer_log;
 
 impl RaftState {
     /// The state of peer `me` of `peer_count`, restored from `persister` (empty for a new
