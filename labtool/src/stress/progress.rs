@@ -103,7 +103,7 @@ impl Progress {
 
     /// Prints `text` on stderr without tearing the bar.
     pub fn println(&self, text: &str) {
-        self.bar.suspend(|| eprintln!("{text}"));
+        self.bar.suspend(|| crate::output::note(text));
     }
 
     /// Removes the bar before the summary.
@@ -132,16 +132,16 @@ impl Progress {
                     Some(eta) => format!("{} s", eta.as_secs()),
                     None => "unknown".to_string(),
                 };
-                eprintln!(
+                crate::output::note(&format!(
                     "{label}: {done}/{total} runs, {failures} failed, {} s elapsed, ETA {eta}",
                     elapsed.as_secs(),
-                );
+                ));
             }
-            Goal::Budget(budget) => eprintln!(
+            Goal::Budget(budget) => crate::output::note(&format!(
                 "{label}: {done} runs, {failures} failed, {} s of {} s",
                 elapsed.as_secs(),
                 budget.as_secs()
-            ),
+            )),
         }
     }
 }
