@@ -99,10 +99,11 @@ pub enum Error {
 
     /// `lab sweep`'s filters pick no graded test of the crates swept.
     #[error(
-        "no graded test of {} is {filter}; their parts: {}. A filter is a crate, a part \
-         (lab sweep raft 3a) or a piece of a test's name (lab sweep raft figure8)",
+        "no graded test of {} is {filter}; their parts: {}. What to sweep is given as a crate \
+         ({}), a part (lab sweep raft 3a) or a piece of a test's name (lab sweep raft figure8)",
         crates.join(", "),
-        parts.join(", ")
+        parts.join(", "),
+        workspace.join(", ")
     )]
     NothingMatches {
         /// The filters, as text.
@@ -111,6 +112,8 @@ pub enum Error {
         crates: Vec<String>,
         /// The parts their graded tests have.
         parts: Vec<String>,
+        /// The workspace's crates, in case a filter was meant as one.
+        workspace: Vec<String>,
     },
 
     /// A part was given whose lab is not in the workspace.

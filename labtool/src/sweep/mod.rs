@@ -68,6 +68,8 @@ struct Selection {
     named: bool,
     /// The parts and name pieces.
     filter: TestFilter,
+    /// Every crate of the workspace, sorted, for the message when nothing matches.
+    workspace_crates: Vec<String>,
 }
 
 /// Runs a sweep and prints its report on stdout.
@@ -120,6 +122,7 @@ fn select(workspace: &Workspace, words: &[String]) -> Result<Selection> {
             packages,
             named: true,
             filter,
+            workspace_crates: workspace.package_names(),
         });
     }
     let labs: Vec<&str> = if filter.parts.is_empty() {
@@ -140,6 +143,7 @@ fn select(workspace: &Workspace, words: &[String]) -> Result<Selection> {
         packages,
         named: false,
         filter,
+        workspace_crates: workspace.package_names(),
     })
 }
 
@@ -196,6 +200,7 @@ fn graded_tests_of(selection: &Selection, options: &SweepOptions) -> Result<Vec<
                 .map(|package| package.name.clone())
                 .collect(),
             parts: parts_there,
+            workspace: selection.workspace_crates.clone(),
         });
     }
     Ok(picked)
