@@ -87,7 +87,7 @@ pub struct StressArgs {
     pub release: bool,
     /// Run every test in deterministic simulation (`LAB_SIM=1`): a failing run's seed then
     /// replays it exactly, same schedule and same log. The scheduler is the one `LAB_SCHED`
-    /// names (random, pct or pct:<depth>; random when unset).
+    /// names (`random`, `pct` or `pct:<depth>`; random when unset).
     #[arg(long)]
     pub sim: bool,
 }

@@ -1,5 +1,5 @@
 //! The live progress of a stress run or a sweep: an indicatif bar on a terminal, and a plain
-//! line every tenth of the runs (or of the budget) or every [`PLAIN_LINE_INTERVAL`] when stderr
+//! line every tenth of the runs (or of the budget) or every ten seconds when stderr
 //! is a file or a CI log.
 
 use std::io::IsTerminal;
