@@ -109,9 +109,9 @@ pub struct SweepArgs {
     /// How many runs go at once (default: the number of cores).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: Option<u16>,
-    /// Kill a run after this many seconds and count it as failed (as for stress: a simulated
-    /// run takes far less, but a test that runs in real time even under `LAB_SIM=1` may need
-    /// up to MIT's 120 s, more when runs slow each other down).
+    /// Kill a run after this many seconds and count it as failed (as for stress: most
+    /// simulated runs take seconds, but a kvraft or shardkv test with many clients can take a
+    /// minute of wall time, more when runs slow each other down).
     #[arg(long, value_name = "SECS", default_value_t = 240, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
     /// The sweep's seed, from which every run's seed is drawn: the same seed hands out the same

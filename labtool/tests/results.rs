@@ -104,7 +104,9 @@ fn into_a_closed_pipe(arguments: &[&str], input: &str) -> std::process::Output {
         .expect("the lab binary starts");
     drop(child.stdout.take());
     let mut stdin = child.stdin.take().expect("stdin is piped");
-    stdin.write_all(input.as_bytes()).expect("lab takes its input");
+    stdin
+        .write_all(input.as_bytes())
+        .expect("lab takes its input");
     drop(stdin);
     child.wait_with_output().expect("lab ends")
 }
