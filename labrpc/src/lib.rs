@@ -46,7 +46,7 @@
 //! # Layout
 //!
 //! - [`network`]: `Network`, `ClientEnd` and the fault model.
-//! - [`service`]: `Service`, `Server`, `Endpoint`, and the `service!` macro.
+//! - [`service`](mod@service): `Service`, `Server`, `Endpoint`, and the `service!` macro.
 //! - [`pool`]: `ThreadPool`, the growable pool behind the network's handlers (and Raft's calls).
 //! - [`socket`]: the Unix-socket transport, `SocketServer` and `SocketClient`, for services
 //!   whose peers are separate processes (MapReduce).

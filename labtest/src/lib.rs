@@ -26,6 +26,11 @@
 //!   A line logged inside a simulation carries the simulation's virtual milliseconds, so a
 //!   replay logs the same bytes.
 //! - [`thread_count`] is the process's thread count from `/proc/self/status` (Linux).
+//! - **Real-only tests.** `real_only.json` (this crate's root) lists the graded tests that
+//!   cannot run in simulation, each with its reason. Such a test starts with
+//!   `if labtest::left_out_of_simulation("<name>") { return; }`: under `LAB_SIM=1` it returns
+//!   at once, saying on the terminal that it was left out and how to run it; `lab sweep` and
+//!   `lab stress --sim` read the same list and leave it out.
 //!
 //! # Layout
 //!
@@ -33,6 +38,7 @@
 //! - [`results`] — the JSON results line and the results file.
 //! - [`logging`] — `init_logging` and the line format.
 //! - [`threads`] — `thread_count`.
+//! - [`real_only`] — the tests that run in real time only, and `left_out_of_simulation`.
 //! - [`cluster`] — `Cluster`: a lab's servers on the labrpc network; links, partitions,
 //!   crash and restart, clerks' ends.
 //! - [`stages`] — `Stages`: a test's graded (sub-)tests, their banners and result lines.
@@ -45,6 +51,7 @@
 pub mod cluster;
 pub mod history;
 pub mod logging;
+pub mod real_only;
 pub mod replay;
 pub mod results;
 pub mod run;
@@ -55,6 +62,7 @@ pub mod threads;
 pub use cluster::{Cluster, EndSet, Incarnation};
 pub use history::{History, LINEARIZABILITY_TIMEOUT};
 pub use logging::init_logging;
+pub use real_only::{left_out_of_simulation, real_only_tests, RealOnlyTest};
 pub use results::{results_path, ResultLine};
 pub use run::{Counts, Run, TestInfo, TEST_TIME_LIMIT};
 pub use sizes::Persisted;

@@ -59,14 +59,15 @@ pub enum Error {
         detail: String,
     },
 
-    /// No test of the crate has the filter in its name.
+    /// No test of the crate is picked by the filters.
     #[error(
-        "no test of `{krate}` matches `{filter}` ({listed} tests in {binaries} test binaries)"
+        "no test of `{krate}` matches {filter} ({listed} tests in {binaries} test binaries); \
+         a filter is a part (2, 3a ... 5b) or a piece of a test's name, as for cargo test"
     )]
     NoMatchingTests {
         /// The crate searched.
         krate: String,
-        /// The filter given.
+        /// The filters given, as text (`part 4A and `partition``).
         filter: String,
         /// How many tests the crate has, so a typo is easy to tell from an empty crate.
         listed: usize,
@@ -95,6 +96,73 @@ pub enum Error {
         /// The crates a sweep looks for by default.
         labs: Vec<String>,
     },
+
+    /// `lab sweep`'s filters pick no graded test of the crates swept.
+    #[error(
+        "no graded test of {} is {filter}; their parts: {}. What to sweep is given as a crate \
+         ({}), a part (lab sweep raft 3a) or a piece of a test's name (lab sweep raft figure8)",
+        crates.join(", "),
+        parts.join(", "),
+        workspace.join(", ")
+    )]
+    NothingMatches {
+        /// The filters, as text.
+        filter: String,
+        /// The crates swept.
+        crates: Vec<String>,
+        /// The parts their graded tests have.
+        parts: Vec<String>,
+        /// The workspace's crates, in case a filter was meant as one.
+        workspace: Vec<String>,
+    },
+
+    /// A part was given whose lab is not in the workspace.
+    #[error("no lab crate here has part {part}; the labs are {labs}")]
+    UnknownPart {
+        /// The part given.
+        part: String,
+        /// The labs and their parts, `kvsrv (2), raft (3A-3D), ...`.
+        labs: String,
+    },
+
+    /// Every test picked runs in real time only, and the run was to be simulated.
+    #[error(
+        "every test picked runs in real time only, so a simulation leaves it out:\n  {}\n\
+         run it without --sim (lab stress), or with cargo test as shown",
+        tests.join("\n  ")
+    )]
+    OnlyRealOnly {
+        /// One line per test: crate, name, reason and command.
+        tests: Vec<String>,
+    },
+
+    /// The list of real-only tests is not the JSON it should be.
+    #[error("{path}: cannot read the list of real-only tests: {detail} (see labtest/src/real_only.rs for its shape)")]
+    RealOnlyList {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+
+    /// `LAB_SCHED` holds something that is not a scheduler.
+    #[error(
+        "LAB_SCHED={value} is not a scheduler; give random, pct or pct:<depth> (e.g. pct:2), \
+         or unset it for the random one"
+    )]
+    BadScheduler {
+        /// The value found.
+        value: String,
+    },
+
+    /// Standard output was closed by its reader (`lab results | head`): not a failure, `lab`
+    /// stops writing and ends quietly.
+    #[error("standard output was closed")]
+    OutputClosed,
+
+    /// Writing to standard output failed for another reason.
+    #[error("cannot write to standard output: {0}")]
+    Stdout(std::io::Error),
 
     /// `lab sweep --budget 0`.
     #[error(

@@ -1,7 +1,8 @@
 //! `lab`: see the library's documentation for what each subcommand does.
 //!
 //! Exit status: 0 on success, 1 when a stress run or a sweep had failures, 2 on an error (bad
-//! input or environment), 130 when Ctrl-C stopped a stress run or a sweep.
+//! input or environment), 130 when Ctrl-C stopped a stress run or a sweep. A reader that closes
+//! the pipe early (`lab results | head`) ends `lab` quietly, with the status it would have had.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -15,15 +16,16 @@ use labtool::results::results;
 use labtool::skeleton::{skeleton, SkeletonOptions};
 use labtool::stress::{stress, StressOptions, StressOutcome};
 use labtool::sweep::{sweep, SweepOptions};
-use labtool::Result;
+use labtool::{output, Error, Result};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command, cli.color) {
         Ok(code) => code,
+        Err(Error::OutputClosed) => ExitCode::SUCCESS,
         Err(error) => {
             let label = Palette::for_stderr(cli.color).paint(Some(Style::Red), "error:");
-            eprintln!("lab: {label} {error}");
+            output::note(&format!("lab: {label} {error}"));
             ExitCode::from(2)
         }
     }
@@ -49,7 +51,7 @@ fn run(command: Command, color: ColorChoice) -> Result<ExitCode> {
         Command::Stress(args) => {
             let options = StressOptions {
                 krate: args.krate,
-                filter: args.filter,
+                filters: args.filters,
                 runs: args.runs,
                 jobs: usize::from(args.jobs),
                 timeout: Duration::from_secs(args.timeout),
@@ -61,7 +63,7 @@ fn run(command: Command, color: ColorChoice) -> Result<ExitCode> {
         }
         Command::Sweep(args) => {
             let options = SweepOptions {
-                crates: args.crates,
+                selection: args.selection,
                 budget: Duration::from_secs(args.budget),
                 jobs: args.jobs.map_or_else(available_cores, usize::from),
                 timeout: Duration::from_secs(args.timeout),
@@ -82,9 +84,9 @@ fn run(command: Command, color: ColorChoice) -> Result<ExitCode> {
             };
             let unparsed = logs(&options)?;
             if unparsed > 0 {
-                eprintln!(
+                output::note(&format!(
                     "lab logs: {unparsed} lines are not lab log lines; they are kept, marked `?`"
-                );
+                ));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -98,9 +100,12 @@ fn run(command: Command, color: ColorChoice) -> Result<ExitCode> {
                 out_dir: args.out_dir,
                 from: args.from,
             })?;
-            for line in report.summary() {
-                println!("lab skeleton: {line}");
-            }
+            let lines: Vec<String> = report
+                .summary()
+                .iter()
+                .map(|line| format!("lab skeleton: {line}\n"))
+                .collect();
+            output::print(&lines.concat())?;
             Ok(ExitCode::SUCCESS)
         }
     }

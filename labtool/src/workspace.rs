@@ -86,7 +86,7 @@ impl Workspace {
     }
 
     /// The members' names, sorted.
-    fn package_names(&self) -> Vec<String> {
+    pub fn package_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.packages.iter().map(|p| p.name.clone()).collect();
         names.sort();
         names

@@ -6,8 +6,9 @@
 //! - **commands** (`make ...`, `cargo run/test/doc/build/install ...`, `lab ...`, with any
 //!   `VAR=value` prefix; in shell blocks, inline spans, and `$ ` lines of text blocks): every make target is a rule of the Makefile; every `lab`
 //!   subcommand and flag is in `lab <sub> --help`; every crate is a workspace member; every
-//!   test filter (`cargo test -p C FILTER`, `lab stress C FILTER`, `make stress CRATE= TEST=`)
-//!   matches at least one `#[test]` function of that crate; every `--test`, `--bin` and
+//!   test filter (`cargo test -p C FILTER`, `lab stress C FILTER...`, `lab sweep [C] FILTER...`,
+//!   `make stress CRATE= TEST=`) matches at least one `#[test]` function of that crate, and a
+//!   part given to `lab stress` or `lab sweep` is one of the crate's; every `--test`, `--bin` and
 //!   `--example` target exists, and the flags given to a bin or example appear in its source;
 //! - **test names**: an inline span that is a test's name (an identifier ending in a part,
 //!   `_3a`, `_2`, ..., or in `_test`) names a `#[test]` function;
@@ -33,6 +34,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use labtool::select::Part;
 use labtool::skeleton::stub::{stub_markers, template_stubs, Stub, Stubbed, PARTS};
 use labtool::skeleton::{SkeletonReport, Tier, LAB_CRATES, TEMPLATES};
 use support::{lab, workspace_root};
@@ -527,8 +529,10 @@ impl World {
             }
         }
         if targets.contains(&"stress") {
-            if let (Some(krate), Some(filter)) = (variables.get("CRATE"), variables.get("TEST")) {
-                self.check_filter(krate, filter, problems);
+            if let (Some(krate), Some(filters)) = (variables.get("CRATE"), variables.get("TEST")) {
+                for filter in filters.trim_matches('"').split_whitespace() {
+                    self.check_part_or_filter(&[krate], filter, problems);
+                }
             }
         }
         if targets.contains(&"demo") {
@@ -647,19 +651,83 @@ impl World {
                 problems.push(format!("`lab {subcommand}` takes no `{flag}`"));
             }
         }
-        if subcommand == "stress" {
-            let positional: Vec<&str> = rest
-                .iter()
-                .copied()
-                .filter(|word| !word.starts_with('-'))
-                .collect();
-            // Values of --runs, --jobs, --timeout are numbers; the first two words are
-            // CRATE and FILTER.
-            if let [krate, filter, ..] = positional.as_slice() {
-                self.check_filter(krate, filter, problems);
+        let positional = positional_words(&rest);
+        match (subcommand, positional.as_slice()) {
+            ("stress", [krate, filters @ ..]) => {
+                for filter in filters {
+                    self.check_part_or_filter(&[krate], filter, problems);
+                }
             }
+            ("sweep", words) => {
+                let (crates, filters): (Vec<&str>, Vec<&str>) =
+                    words.iter().partition(|word| self.members.contains(**word));
+                let crates = if crates.is_empty() {
+                    vec!["kvsrv", "raft", "kvraft", "shardkv"]
+                } else {
+                    crates
+                };
+                for filter in filters {
+                    self.check_part_or_filter(&crates, filter, problems);
+                }
+            }
+            _ => {}
         }
     }
+
+    /// A filter of `lab stress` or `lab sweep` over `crates`: a part must be one of theirs
+    /// (`raft 4a` picks nothing), any other word must match a test of one of them.
+    fn check_part_or_filter(&self, crates: &[&str], filter: &str, problems: &mut Vec<String>) {
+        if is_placeholder(filter) {
+            return;
+        }
+        if Part::parse(filter).is_some() {
+            let owner = crate_of_part(filter);
+            if !owner.is_some_and(|owner| crates.contains(&owner)) {
+                problems.push(format!(
+                    "part `{filter}` belongs to none of {}",
+                    crates.join(", ")
+                ));
+            }
+            return;
+        }
+        let matched = crates.iter().any(|krate| {
+            self.tests
+                .get(*krate)
+                .is_some_and(|tests| tests.iter().any(|test| test.path.contains(filter)))
+        });
+        if !matched {
+            for krate in crates {
+                self.check_crate(krate, problems);
+            }
+            problems.push(format!(
+                "no test of {} matches `{filter}`",
+                crates.join(", ")
+            ));
+        }
+    }
+}
+
+/// The positional words of a `lab` subcommand's arguments: flags and the values of the flags
+/// that take one are left out.
+fn positional_words<'a>(arguments: &[&'a str]) -> Vec<&'a str> {
+    const TAKE_A_VALUE: [&str; 6] = [
+        "--runs",
+        "--jobs",
+        "--timeout",
+        "--budget",
+        "--seed",
+        "--color",
+    ];
+    let mut positional = Vec::new();
+    let mut words = arguments.iter().copied();
+    while let Some(word) = words.next() {
+        if TAKE_A_VALUE.contains(&word) {
+            words.next();
+        } else if !word.starts_with('-') {
+            positional.push(word);
+        }
+    }
+    positional
 }
 
 /// Whether an inline span is a command the checks should read.

@@ -87,3 +87,37 @@ fn a_file_with_nothing_readable_is_an_error() {
         run.stderr
     );
 }
+
+/// `lab <arguments>` with `input` on stdin, its stdout a pipe whose reader is gone before `lab`
+/// writes a byte: the reader end is closed first, then the input is written and closed, and
+/// `lab` reads its input before it writes. So every write meets a closed pipe.
+fn into_a_closed_pipe(arguments: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["--color", "never"])
+        .args(arguments)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the lab binary starts");
+    drop(child.stdout.take());
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    stdin
+        .write_all(input.as_bytes())
+        .expect("lab takes its input");
+    drop(stdin);
+    child.wait_with_output().expect("lab ends")
+}
+
+#[test]
+fn a_closed_pipe_ends_results_and_logs_quietly() {
+    let results = into_a_closed_pipe(&["results", "/dev/stdin"], SAMPLE);
+    let logs = into_a_closed_pipe(&["logs", "-"], "000001 DEBUG raft S0 T1 vote: a\n");
+    for output in [results, logs] {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+    }
+}

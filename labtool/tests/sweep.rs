@@ -1,6 +1,8 @@
-//! `lab sweep` on a tiny fixture workspace (`tests/fixtures/sweep`): which tests count as
-//! graded, the report of a sweep with a failing test (its seeds, reasons, logs and replay
-//! commands, exit code 1), a sweep seed that repeats a sweep, and the errors for bad input.
+//! `lab sweep` and `lab stress --sim` on a tiny fixture workspace (`tests/fixtures/sweep`):
+//! which tests count as graded, the report of a sweep with a failing test (its seeds,
+//! schedulers, reasons, logs and replay commands, exit code 1), a sweep seed that repeats a
+//! sweep, part and name filters, the real-only test left out and listed, `LAB_SCHED` passed
+//! to the runs, and the errors for bad input.
 //! The fixture is copied out of the source tree once and built in its own target directory;
 //! its tests take milliseconds, so a budget of a second or two makes several rounds.
 
@@ -38,11 +40,36 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// `lab sweep <arguments>` in the fixture, building into the fixture's own target directory.
 fn sweep(arguments: &[&str]) -> Run {
-    let target = fixture().join("target");
-    let target = target.to_str().expect("a UTF-8 path");
     let mut all = vec!["sweep"];
     all.extend_from_slice(arguments);
-    lab_with_in(fixture(), &all, &[("CARGO_TARGET_DIR", target)])
+    lab_in_fixture(&all, &[])
+}
+
+/// `lab <arguments>` in the fixture with extra environment, building into the fixture's own
+/// target directory.
+fn lab_in_fixture(arguments: &[&str], environment: &[(&str, &str)]) -> Run {
+    let target = fixture().join("target");
+    let target = target.to_str().expect("a UTF-8 path");
+    let mut all_environment = vec![("CARGO_TARGET_DIR", target)];
+    all_environment.extend_from_slice(environment);
+    lab_with_in(fixture(), arguments, &all_environment)
+}
+
+/// The failed runs a report lists: `(seed, scheduler)` from `seed 12 (scheduler pct) ...`.
+fn failed_seeds(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("seed "))
+        .map(|rest| {
+            let seed = rest.split(' ').next().unwrap().to_string();
+            let scheduler = rest
+                .split_once("(scheduler ")
+                .and_then(|(_, after)| after.split_once(')'))
+                .map(|(scheduler, _)| scheduler.to_string())
+                .unwrap_or_default();
+            (seed, scheduler)
+        })
+        .collect()
 }
 
 /// The table row of `test`: its cells split on whitespace.
@@ -92,28 +119,69 @@ fn the_report_names_every_failing_seed_with_its_replay_command() {
         run.stdout
     );
 
-    // Is every failing run listed with its seed, reason, log and replay command?
+    // Is every failing run listed with its seed, the scheduler it ran under, its reason, log
+    // and replay command? The planted failure says which scheduler the run was given.
     let heading = format!("graded fails_3a: {} of {} runs failed", fails[2], fails[2]);
     assert!(run.stdout.contains(&heading), "{}", run.stdout);
-    let seeds: Vec<&str> = run
-        .stdout
-        .lines()
-        .filter_map(|line| line.trim().strip_prefix("seed "))
-        .map(|rest| rest.split(' ').next().unwrap())
-        .collect();
+    let seeds = failed_seeds(&run.stdout);
     assert_eq!(seeds.len(), runs(&fails), "{}", run.stdout);
-    for seed in &seeds {
-        let reason = format!("planted failure with seed {seed}");
+    for (seed, scheduler) in &seeds {
+        let reason = format!("planted failure with seed {seed} under scheduler {scheduler}");
         assert!(run.stdout.contains(&reason), "{reason}:\n{}", run.stdout);
+        let (assignment, suffix) = match scheduler.as_str() {
+            "random" => (String::new(), String::new()),
+            other => (format!("LAB_SCHED={other} "), format!("-{other}")),
+        };
         let replay = format!(
-            "replay: LAB_SIM=1 LAB_SEED={seed} RUST_LOG=debug cargo test -p graded --test suite \
-             -- --exact fails_3a --nocapture"
+            "replay: LAB_SIM=1 {assignment}LAB_SEED={seed} RUST_LOG=debug cargo test -p graded \
+             --test suite -- --exact fails_3a --nocapture"
         );
         assert!(run.stdout.contains(&replay), "{replay}:\n{}", run.stdout);
-        let log = fixture().join(format!("target/sweep/graded/fails_3a-seed-{seed}.log"));
+        let log = fixture().join(format!(
+            "target/sweep/graded/fails_3a-seed-{seed}{suffix}.log"
+        ));
         let text = std::fs::read_to_string(&log).expect("a failed run's log is kept");
         assert!(text.contains(&reason), "{text}");
     }
+    // Did the schedulers take turns, random first?
+    let schedulers: Vec<&str> = seeds
+        .iter()
+        .map(|(_, scheduler)| scheduler.as_str())
+        .collect();
+    assert!(runs(&fails) >= 2, "two rounds at least:\n{}", run.stdout);
+    assert!(
+        schedulers.contains(&"random") && schedulers.contains(&"pct"),
+        "{schedulers:?}"
+    );
+    let per_scheduler = |name: &str| schedulers.iter().filter(|s| **s == name).count();
+    assert!(
+        per_scheduler("random").abs_diff(per_scheduler("pct")) <= 1,
+        "{schedulers:?}"
+    );
+    assert!(
+        run.stdout.contains(&format!(
+            "by scheduler: random {} runs, {} failed; pct ",
+            runs(&passes) + runs(&fails) + runs(&nested) - counts_of_pct(&run.stdout),
+            per_scheduler("random")
+        )),
+        "{}",
+        run.stdout
+    );
+
+    // Was the real-only test left out and listed with its reason?
+    assert!(
+        row(&run.stdout, "measures_the_process_3b").is_none(),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "graded measures_the_process_3b: it measures the process (a fixture); it runs in \
+             real time with `cargo test -p graded --test suite`"
+        ),
+        "{}",
+        run.stdout
+    );
     let closing = run.stdout.lines().last().unwrap_or_default();
     let expected = format!("{} runs of 3 tests in ", counts.iter().sum::<usize>());
     assert!(closing.starts_with(&expected), "{closing}");
@@ -128,14 +196,138 @@ fn the_report_names_every_failing_seed_with_its_replay_command() {
     );
 }
 
+/// The pct runs of `by scheduler: random R runs, F failed; pct P runs, G failed`.
+fn counts_of_pct(stdout: &str) -> usize {
+    let line = stdout
+        .lines()
+        .find(|line| line.starts_with("by scheduler: "))
+        .expect("a line of runs per scheduler");
+    let (_, pct) = line.split_once("; pct ").expect("pct ran");
+    pct.split(' ').next().unwrap().parse().expect("a count")
+}
+
+#[test]
+fn parts_and_names_pick_the_tests() {
+    let run = sweep(&["graded", "2", "3b", "--budget", "1"]);
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert!(row(&run.stdout, "passes_2").is_some(), "{}", run.stdout);
+    assert!(
+        row(&run.stdout, "nested::also_passes_3b").is_some(),
+        "{}",
+        run.stdout
+    );
+    assert!(row(&run.stdout, "fails_3a").is_none(), "{}", run.stdout);
+    // 3B's real-only test was picked, so it is listed as left out.
+    assert!(
+        run.stdout.contains("left out of simulation (1 "),
+        "{}",
+        run.stdout
+    );
+
+    let run = sweep(&["graded", "nested", "--budget", "1"]);
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert!(row(&run.stdout, "passes_2").is_none(), "{}", run.stdout);
+    assert!(!run.stdout.contains("left out"), "{}", run.stdout);
+}
+
+#[test]
+fn a_part_without_tests_is_refused_with_the_parts_there() {
+    let run = sweep(&["graded", "4a", "--budget", "1"]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("no graded test of graded is part 4A; their parts: 2, 3A, 3B"),
+        "{}",
+        run.stderr
+    );
+    let run = sweep(&["7a", "--budget", "1"]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("no lab crate here has part 7A; the labs are kvsrv (2), raft"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn stress_in_simulation_leaves_out_real_only_tests_and_passes_the_scheduler_on() {
+    let run = lab_in_fixture(
+        &["stress", "graded", "3", "--sim", "--runs", "2"],
+        &[("LAB_SCHED", "pct:2")],
+    );
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        row_of_stress(&run.stdout, "fails_3a").is_some(),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        row_of_stress(&run.stdout, "measures_the_process_3b").is_none(),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("graded measures_the_process_3b: it measures the process"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("under scheduler pct:2") && run.stderr.contains("scheduler pct:2)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("rerun: LAB_SIM=1 LAB_SCHED=pct:2 LAB_SEED="),
+        "{}",
+        run.stderr
+    );
+
+    // Without --sim the real-only test runs (and passes: it is not simulated).
+    let run = lab_in_fixture(&["stress", "graded", "measures", "--runs", "1"], &[]);
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("all 1 runs passed"), "{}", run.stdout);
+
+    // With --sim, nothing is left to run: said, with what to do.
+    let run = lab_in_fixture(&["stress", "graded", "measures", "--sim"], &[]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("every test picked runs in real time only")
+            && run.stderr.contains("run it without --sim"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_bad_scheduler_is_refused_with_the_choices() {
+    let run = lab_in_fixture(
+        &["stress", "graded", "2", "--sim"],
+        &[("LAB_SCHED", "fair")],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("LAB_SCHED=fair is not a scheduler; give random, pct or pct:<depth>"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// The stress table's row of `test` (no crate column).
+fn row_of_stress<'a>(stdout: &'a str, test: &str) -> Option<Vec<&'a str>> {
+    stdout
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .find(|cells| cells.first() == Some(&test))
+}
+
 #[test]
 fn a_sweep_seed_repeats_the_runs() {
-    let first_failing_seed = |run: &Run| {
-        run.stdout
-            .lines()
-            .find_map(|line| line.trim().strip_prefix("seed "))
-            .map(|rest| rest.split(' ').next().unwrap().to_string())
-    };
+    let first_failing_seed = |run: &Run| failed_seeds(&run.stdout).into_iter().next();
     let once = sweep(&["graded", "--budget", "1", "--jobs", "1", "--seed", "5"]);
     let again = sweep(&["graded", "--budget", "1", "--jobs", "1", "--seed", "5"]);
     assert_eq!(once.code, Some(1), "{}", once.stderr);
@@ -158,12 +350,13 @@ fn a_zero_budget_is_refused_with_advice() {
 }
 
 #[test]
-fn an_unknown_crate_is_refused_with_the_choices() {
+fn a_word_that_is_no_crate_and_names_no_test_is_refused_with_the_choices() {
     let run = sweep(&["graded", "no_such_crate"]);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(
         run.stderr
-            .contains("unknown crate `no_such_crate`; the workspace has: graded, plain"),
+            .contains("no graded test of graded is `no_such_crate`; their parts: 2, 3A, 3B")
+            && run.stderr.contains("a crate (graded, plain)"),
         "{}",
         run.stderr
     );

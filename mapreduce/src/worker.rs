@@ -35,7 +35,7 @@ const WAIT_POLL: Duration = Duration::from_millis(50);
 /// Connect with `CoordinatorClient::new(SocketClient::new(socket))`, then loop:
 ///
 /// 1. Ask for a task (`request_task`, with this process's id).
-/// 2. `Map` runs [`run_map`], `Reduce` runs [`run_reduce`]; `Wait` sleeps [`WAIT_POLL`] and
+/// 2. `Map` runs [`run_map`], `Reduce` runs [`run_reduce`]; `Wait` sleeps `WAIT_POLL` and
 ///    asks again; `Exit` returns `Ok(())`.
 /// 3. Report the finished task (`finish_task`), only after its files are in place.
 ///
@@ -99,12 +99,12 @@ pub fn run_worker(app: &dyn App, socket: &Path) -> Result<()> {
 
 /// Map task `map_id`: maps `input` and writes `mr-<map_id>-<y>` for every reduce task y.
 ///
-/// Read the input with [`read_input`](crate::files::read_input) (as `mrsequential` does),
+/// Read the input with [`crate::files::read_input`] (as `mrsequential` does),
 /// give it to `app.map`, and write each pair `(key, value)` it emits with
-/// [`write_record`](crate::pairs::write_record) to the file of reduce task
+/// [`crate::pairs::write_record`] to the file of reduce task
 /// `ihash(key) % n_reduce`, named `intermediate_name(map_id, y)`. Write all `n_reduce`
 /// files, empty ones too (every reduce reads one file from every map), each through an
-/// [`AtomicFile`](crate::files::AtomicFile), so a worker killed halfway leaves no partial
+/// [`crate::files::AtomicFile`], so a worker killed halfway leaves no partial
 /// file and a task run twice writes the same bytes.
 // lab:solution 1
 pub fn run_map(app: &dyn App, map_id: usize, input: &str, n_reduce: usize) -> Result<()> {
@@ -133,7 +133,7 @@ pub fn run_map(app: &dyn App, map_id: usize, input: &str, n_reduce: usize) -> Re
 /// Read every map task's file with
 /// [`Pairs::read_intermediate`](crate::pairs::Pairs::read_intermediate), then write the
 /// output, `output_name(reduce_id)`, with
-/// [`write_reduced`](crate::sequential::write_reduced), which sorts, reduces each key and
+/// [`crate::sequential::write_reduced`], which sorts, reduces each key and
 /// writes atomically: the same lines `mrsequential` writes for these keys.
 // lab:solution 1
 pub fn run_reduce(app: &dyn App, reduce_id: usize, n_map: usize) -> Result<()> {

@@ -29,7 +29,7 @@ pub struct LogsOptions {
     pub ignore: Vec<String>,
     /// Number of server columns; default one per server seen.
     pub columns: Option<usize>,
-    /// Total width; default the terminal's, else [`DEFAULT_WIDTH`].
+    /// Total width; default the terminal's, else 160 characters.
     pub width: Option<usize>,
     /// The `--color` choice.
     pub color: ColorChoice,

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use crate::color::{ColorChoice, Palette};
 use crate::error::Result;
+use crate::output;
 
 /// Prints the table for the results file at `path` (default: [`record::default_results_path`]):
 /// the real-time runs, or with `simulated` the runs made in simulation. The two are never
@@ -22,28 +23,26 @@ pub fn results(path: Option<PathBuf>, simulated: bool, color: ColorChoice) -> Re
     let (shown, other) = split_by_mode(loaded.records, simulated);
     let groups = view::group(&shown);
     let figures = staff::staff_figures();
-    print!(
-        "{}",
-        view::render(&groups, &figures, Palette::for_stdout(color))
-    );
+    let mut text = view::render(&groups, &figures, Palette::for_stdout(color));
     let count = shown.len();
     let lines = if count == 1 { "line" } else { "lines" };
     let mode = if simulated { "simulated" } else { "real-time" };
-    println!(
-        "{count} {mode} result {lines} read from {}; each row shows a test's latest run",
+    text.push_str(&format!(
+        "{count} {mode} result {lines} read from {}; each row shows a test's latest run\n",
         path.display()
-    );
+    ));
     if !other.is_empty() {
         let (flag, other_mode) = if simulated {
             ("without --sim", "real-time")
         } else {
             ("with --sim", "simulated")
         };
-        println!(
-            "{} {other_mode} result lines not shown (lab results {flag} shows them)",
+        text.push_str(&format!(
+            "{} {other_mode} result lines not shown (lab results {flag} shows them)\n",
             other.len()
-        );
+        ));
     }
+    output::print(&text)?;
     Ok(())
 }
 

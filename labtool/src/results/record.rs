@@ -96,12 +96,12 @@ pub fn read_results(path: &Path) -> Result<Loaded> {
     })?;
     let loaded = parse_results(&String::from_utf8_lossy(&bytes));
     for problem in &loaded.problems {
-        eprintln!(
+        crate::output::note(&format!(
             "{}:{}: skipped malformed result line: {}",
             path.display(),
             problem.line,
             problem.detail
-        );
+        ));
     }
     if loaded.records.is_empty() {
         return Err(Error::NoResults {

@@ -148,7 +148,7 @@ fn test_binary(message: Message) -> Option<TestBinary> {
 /// Prints a compiler message the way cargo would have.
 fn print_diagnostic(message: Message) {
     if let Some(rendered) = message.message.and_then(|diagnostic| diagnostic.rendered) {
-        eprint!("{rendered}");
+        crate::output::note(rendered.trim_end_matches('\n'));
     }
 }
 

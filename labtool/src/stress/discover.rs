@@ -1,12 +1,14 @@
 //! Step 2 of a stress run or a sweep: list every test binary's tests (`--list --format terse`)
-//! and keep the ones asked for: for `lab stress`, those whose name contains the filter, as
-//! `cargo test <filter>` would; for `lab sweep`, the graded ones.
+//! and keep the ones asked for: for `lab stress`, those its filters pick (a part, or a piece
+//! of the name as for `cargo test <filter>`: [`crate::select`]); for `lab sweep`, the graded
+//! ones.
 
 use std::path::Path;
 use std::process::Command;
 
 use super::build::TestBinary;
 use crate::error::{Error, Result};
+use crate::select::{Part, TestFilter};
 use crate::workspace::Package;
 
 /// One test to run: a name inside a binary of a crate.
@@ -20,18 +22,18 @@ pub struct TestCase {
     pub name: String,
 }
 
-/// Every test of `binaries` whose name contains `filter`, in binary then list order; an error
-/// when there is none.
+/// Every test of `binaries` that `filter` picks (see [`crate::select`]), in binary then list
+/// order; an error when there is none.
 pub fn matching_tests(
     package: &Package,
     binaries: &[TestBinary],
-    filter: &str,
+    filter: &TestFilter,
 ) -> Result<Vec<TestCase>> {
     let listing = list_all(package, binaries)?;
     let matching: Vec<TestCase> = listing
         .cases
         .into_iter()
-        .filter(|case| case.name.contains(filter))
+        .filter(|case| filter.matches(&case.name))
         .collect();
     if matching.is_empty() {
         return Err(Error::NoMatchingTests {
@@ -71,22 +73,10 @@ pub fn graded_tests(package: &Package, binaries: &[TestBinary]) -> Result<Vec<Te
 
 /// Whether a test name is a graded test's: its last `::` segment ends in `_<lab>` or
 /// `_<lab><part>`, one digit and at most one lowercase letter, as in `initial_election_3a`,
-/// `reliable_put_2` or `election_3a::re_election_3a`. Helpers such as `replay::one_seed_replays_exactly`
-/// do not count.
+/// `reliable_put_2` or `election_3a::re_election_3a` ([`Part::of_test`]). Helpers such as
+/// `replay::one_seed_replays_exactly` do not count.
 pub fn is_graded_name(name: &str) -> bool {
-    let last = name.rsplit("::").next().unwrap_or(name);
-    let Some((stem, part)) = last.rsplit_once('_') else {
-        return false;
-    };
-    let mut characters = part.chars();
-    let lab = characters.next().is_some_and(|c| c.is_ascii_digit());
-    let rest: Vec<char> = characters.collect();
-    let letter = match rest.as_slice() {
-        [] => true,
-        [letter] => letter.is_ascii_lowercase(),
-        _ => false,
-    };
-    !stem.is_empty() && lab && letter
+    Part::of_test(name).is_some()
 }
 
 /// The tests that a set of binaries lists, and how many there were in all.

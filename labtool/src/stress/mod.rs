@@ -1,5 +1,8 @@
 //! `lab stress`: run a crate's matching tests many times in parallel, each run with a fresh
-//! seed and a debug log, and report which runs failed and how to replay them.
+//! seed and a debug log, and report which runs failed and how to replay them. The tests are
+//! picked by parts and pieces of names ([`crate::select`]); with `--sim` every run is a
+//! simulation under the scheduler `LAB_SCHED` names ([`crate::scheduler`]), and the tests
+//! that run in real time only ([`crate::real_only`]) are left out and listed.
 //!
 //! The steps: build once ([`build`]), find the tests ([`discover`]), plan the runs, run them on
 //! `jobs` workers ([`pool`], [`run`]) under a progress bar ([`progress`]), count them as they
@@ -21,6 +24,10 @@ use std::time::Duration;
 
 use crate::color::{ColorChoice, Palette};
 use crate::error::{Error, Result};
+use crate::output;
+use crate::real_only::{self, LeftOut};
+use crate::scheduler::{Scheduler, SCHED_VARIABLE};
+use crate::select::TestFilter;
 use crate::workspace::Workspace;
 use discover::TestCase;
 use pool::{PlannedRun, Pool};
@@ -34,8 +41,8 @@ use tally::{display_path, RunMode, Tally};
 pub struct StressOptions {
     /// The workspace crate whose tests run.
     pub krate: String,
-    /// Substring of the test names to run, as for `cargo test`.
-    pub filter: String,
+    /// What to run: parts (`3a`) and pieces of test names, as [`crate::select`] reads them.
+    pub filters: Vec<String>,
     /// How many times each matching test runs.
     pub runs: u32,
     /// How many runs go at once.
@@ -65,9 +72,16 @@ pub enum StressOutcome {
 pub fn stress(options: &StressOptions) -> Result<StressOutcome> {
     let workspace = Workspace::load()?;
     let package = workspace.package(&options.krate)?.clone();
+    let scheduler = scheduler_for(options.sim)?;
+    let filter = TestFilter::new(&options.filters);
     let colored = Palette::for_stderr(options.color).is_enabled();
     let binaries = build::build_test_binaries(&package, options.release, colored)?;
-    let cases = discover::matching_tests(&package, &binaries, &options.filter)?;
+    let cases = discover::matching_tests(&package, &binaries, &filter)?;
+    let (cases, left_out) = if options.sim {
+        real_only::leave_out(&workspace.root, cases)?
+    } else {
+        (cases, Vec::new())
+    };
     let log_dir = workspace.target_dir.join("stress");
     create_log_dirs(&log_dir, &cases)?;
     let settings = RunSettings {
@@ -79,8 +93,23 @@ pub fn stress(options: &StressOptions) -> Result<StressOutcome> {
     let session = Session {
         options,
         cases: &cases,
+        left_out: &left_out,
+        scheduler,
     };
-    Ok(session.run(&settings, log_dir, &stop))
+    session.run(&settings, log_dir, &stop)
+}
+
+/// The scheduler of a simulated stress run: the one `LAB_SCHED` names (random when unset).
+/// Real runs have none; a `LAB_SCHED` set for them is pointed out, since it does nothing.
+fn scheduler_for(sim: bool) -> Result<Scheduler> {
+    let scheduler = Scheduler::from_env()?;
+    if !sim && scheduler != Scheduler::Random {
+        output::note(&format!(
+            "stress: {SCHED_VARIABLE}={scheduler} is for simulated runs; add --sim to use it"
+        ));
+        return Ok(Scheduler::Random);
+    }
+    Ok(scheduler)
 }
 
 /// Sets up Ctrl-C to raise a flag instead of killing `lab`, so the summary still prints.
@@ -109,21 +138,41 @@ struct Session<'a> {
     options: &'a StressOptions,
     /// The matching tests.
     cases: &'a [TestCase],
+    /// The matching tests a simulation leaves out.
+    left_out: &'a [LeftOut],
+    /// The scheduler of every run (in simulation).
+    scheduler: Scheduler,
 }
 
 impl Session<'_> {
     /// Runs the plan, then prints the summary; returns how it went.
-    fn run(self, settings: &RunSettings, log_dir: PathBuf, stop: &AtomicBool) -> StressOutcome {
-        let plan = plan_runs(self.cases.len(), self.options.runs);
+    fn run(
+        self,
+        settings: &RunSettings,
+        log_dir: PathBuf,
+        stop: &AtomicBool,
+    ) -> Result<StressOutcome> {
+        let plan = plan_runs(self.cases.len(), self.options.runs, self.scheduler);
         let crate_log_dir = log_dir.join(&self.options.krate);
-        eprintln!(
-            "stress: {} test(s) x {} runs = {} runs, {} at a time; failed runs' logs go to {}",
+        let mode = if self.options.sim {
+            format!(", in simulation under the {} scheduler", self.scheduler)
+        } else {
+            String::new()
+        };
+        output::note(&format!(
+            "stress: {} test(s) x {} runs = {} runs, {} at a time{mode}; failed runs' logs go to {}",
             self.cases.len(),
             self.options.runs,
             plan.len(),
             self.options.jobs,
             display_path(&crate_log_dir)
-        );
+        ));
+        if !self.left_out.is_empty() {
+            output::note(&format!(
+                "stress: {} real-time-only test(s) left out (listed at the end)",
+                self.left_out.len()
+            ));
+        }
         let mode = RunMode {
             release: self.options.release,
             sim: self.options.sim,
@@ -151,42 +200,49 @@ impl Session<'_> {
         )
     }
 
-    /// Prints the table and a closing line; returns the outcome.
+    /// Prints the table, what was left out and a closing line; returns the outcome.
     fn print_summary(
         &self,
         tally: &Tally,
         planned: usize,
         log_dir: &Path,
         interrupted: bool,
-    ) -> StressOutcome {
+    ) -> Result<StressOutcome> {
         let palette = Palette::for_stdout(self.options.color);
-        print!(
-            "{}",
-            summary::render(&tally.summaries, Layout::Tests, palette)
-        );
+        let mut text = summary::render(&tally.summaries, Layout::Tests, palette);
+        text.push_str(&real_only::left_out_lines(self.left_out));
         let (done, failed) = (tally.runs(), tally.failures());
-        if interrupted {
-            println!("interrupted: {done} of {planned} runs finished, {failed} failed");
-            return StressOutcome::Interrupted;
-        }
-        if failed > 0 {
+        let (closing, outcome) = if interrupted {
+            (
+                format!("interrupted: {done} of {planned} runs finished, {failed} failed"),
+                StressOutcome::Interrupted,
+            )
+        } else if failed > 0 {
             let logs = display_path(log_dir);
-            println!("{failed} of {done} runs failed; their logs are in {logs}");
-            return StressOutcome::SomeFailed;
-        }
-        println!("all {done} runs passed");
-        StressOutcome::AllPassed
+            (
+                format!("{failed} of {done} runs failed; their logs are in {logs}"),
+                StressOutcome::SomeFailed,
+            )
+        } else {
+            (format!("all {done} runs passed"), StressOutcome::AllPassed)
+        };
+        text.push_str(&closing);
+        text.push('\n');
+        output::print_report(&text)?;
+        Ok(outcome)
     }
 }
 
-/// `runs` rounds over all tests, each run with a fresh seed. Seeds stay below 2^32 so a rerun
-/// command is short to type; the chance of two equal seeds in a session is negligible.
-fn plan_runs(tests: usize, runs: u32) -> Vec<PlannedRun> {
+/// `runs` rounds over all tests, each run with a fresh seed, all under `scheduler`. Seeds stay
+/// below 2^32 so a rerun command is short to type; the chance of two equal seeds in a session
+/// is negligible.
+fn plan_runs(tests: usize, runs: u32, scheduler: Scheduler) -> Vec<PlannedRun> {
     (0..runs)
         .flat_map(|_| 0..tests)
         .map(|case_index| PlannedRun {
             case_index,
             seed: u64::from(rand::random::<u32>()),
+            scheduler,
         })
         .collect()
 }
@@ -197,7 +253,7 @@ mod tests {
 
     #[test]
     fn plan_interleaves_tests_round_by_round() {
-        let plan = plan_runs(2, 3);
+        let plan = plan_runs(2, 3, Scheduler::Random);
         let order: Vec<usize> = plan.iter().map(|run| run.case_index).collect();
         assert_eq!(order, [0, 1, 0, 1, 0, 1]);
         assert!(plan.iter().all(|run| run.seed <= u64::from(u32::MAX)));

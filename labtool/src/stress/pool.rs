@@ -10,19 +10,22 @@ use std::time::Duration;
 use crossbeam_channel::RecvTimeoutError;
 
 use super::discover::TestCase;
-use super::run::{run_once, RunSettings, Verdict};
+use super::run::{run_once, RunSettings, RunSpec, Verdict};
+use crate::scheduler::Scheduler;
 
 /// How long the caller's thread waits for a report before calling its idle hook (used for
 /// plain progress lines).
 const IDLE_INTERVAL: Duration = Duration::from_millis(500);
 
-/// One planned run: which test and with which seed.
+/// One planned run: which test, with which seed and which scheduler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlannedRun {
     /// Index into the tests being run.
     pub case_index: usize,
     /// The value of `LAB_SEED` for this run.
     pub seed: u64,
+    /// The simulation's scheduler (`LAB_SCHED`); real runs ignore it.
+    pub scheduler: Scheduler,
 }
 
 /// One finished run.
@@ -98,8 +101,13 @@ impl Pool<'_> {
                 return;
             };
             let case = &self.cases[run.case_index];
-            let log_path = log_path(&self.log_dir, case, run.seed);
-            let (verdict, duration) = run_once(case, run.seed, &log_path, self.settings, self.stop);
+            let log_path = log_path(&self.log_dir, case, &run);
+            let spec = RunSpec {
+                case,
+                seed: run.seed,
+                scheduler: run.scheduler,
+            };
+            let (verdict, duration) = run_once(spec, &log_path, self.settings, self.stop);
             let report = RunReport {
                 run,
                 verdict,
@@ -113,15 +121,17 @@ impl Pool<'_> {
     }
 }
 
-/// `<log_dir>/<crate>/<test>-seed-<seed>.log`: where the log of one run goes.
-pub fn log_path(log_dir: &Path, case: &TestCase, seed: u64) -> PathBuf {
+/// `<log_dir>/<crate>/<test>-seed-<seed>.log`: where the log of one run goes (written while
+/// the run goes, deleted if it passes); `-pct` or `-pct2` before `.log` for a run under PCT.
+pub fn log_path(log_dir: &Path, case: &TestCase, run: &PlannedRun) -> PathBuf {
     log_dir
         .join(&case.package.name)
-        .join(log_file_name(&case.name, seed))
+        .join(log_file_name(&case.name, run.seed, run.scheduler))
 }
 
-/// `<test>-seed-<seed>.log`, with `::` and other path-unfriendly characters made safe.
-pub fn log_file_name(test: &str, seed: u64) -> String {
+/// `<test>-seed-<seed>.log` (`<test>-seed-<seed>-pct.log` under PCT), with `::` made `.` and
+/// other path-unfriendly characters `_`.
+pub fn log_file_name(test: &str, seed: u64, scheduler: Scheduler) -> String {
     let safe: String = test
         .replace("::", ".")
         .chars()
@@ -133,7 +143,11 @@ pub fn log_file_name(test: &str, seed: u64) -> String {
             }
         })
         .collect();
-    format!("{safe}-seed-{seed}.log")
+    let scheduler = scheduler
+        .env_value()
+        .map(|value| format!("-{}", value.replace(':', "")))
+        .unwrap_or_default();
+    format!("{safe}-seed-{seed}{scheduler}.log")
 }
 
 #[cfg(test)]
@@ -141,8 +155,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn log_names_carry_test_and_seed() {
-        assert_eq!(log_file_name("figure8_3c", 42), "figure8_3c-seed-42.log");
-        assert_eq!(log_file_name("tests::a b/c", 7), "tests.a_b_c-seed-7.log");
+    fn log_names_carry_test_seed_and_scheduler() {
+        let random = Scheduler::Random;
+        assert_eq!(
+            log_file_name("figure8_3c", 42, random),
+            "figure8_3c-seed-42.log"
+        );
+        assert_eq!(
+            log_file_name("tests::a b/c", 7, random),
+            "tests.a_b_c-seed-7.log"
+        );
+        let pct = Scheduler::Pct { depth: Some(2) };
+        assert_eq!(
+            log_file_name("persistence_3c::figure8_3c", 9, pct),
+            "persistence_3c.figure8_3c-seed-9-pct2.log"
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! The live progress of a stress run or a sweep: an indicatif bar on a terminal, and a plain
-//! line every tenth of the runs (or of the budget) or every [`PLAIN_LINE_INTERVAL`] when stderr
+//! line every tenth of the runs (or of the budget) or every ten seconds when stderr
 //! is a file or a CI log.
 
 use std::io::IsTerminal;
@@ -103,7 +103,7 @@ impl Progress {
 
     /// Prints `text` on stderr without tearing the bar.
     pub fn println(&self, text: &str) {
-        self.bar.suspend(|| eprintln!("{text}"));
+        self.bar.suspend(|| crate::output::note(text));
     }
 
     /// Removes the bar before the summary.
@@ -132,16 +132,16 @@ impl Progress {
                     Some(eta) => format!("{} s", eta.as_secs()),
                     None => "unknown".to_string(),
                 };
-                eprintln!(
+                crate::output::note(&format!(
                     "{label}: {done}/{total} runs, {failures} failed, {} s elapsed, ETA {eta}",
                     elapsed.as_secs(),
-                );
+                ));
             }
-            Goal::Budget(budget) => eprintln!(
+            Goal::Budget(budget) => crate::output::note(&format!(
                 "{label}: {done} runs, {failures} failed, {} s of {} s",
                 elapsed.as_secs(),
                 budget.as_secs()
-            ),
+            )),
         }
     }
 }

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::discover::TestCase;
+use crate::scheduler::{Scheduler, SCHED_VARIABLE};
 
 /// How often a running test is checked for exit, deadline and Ctrl-C. Short enough that
 /// Ctrl-C feels immediate, long enough to cost nothing next to a test.
@@ -69,17 +70,29 @@ impl Verdict {
     }
 }
 
-/// Runs `case` once with `seed`, writing stdout and stderr to `log_path`; the log is deleted
-/// unless the run failed. `stop` is Ctrl-C: when it is set the test is killed.
+/// What one run is: its test, its seed and (in simulation) its scheduler.
+#[derive(Debug, Clone, Copy)]
+pub struct RunSpec<'a> {
+    /// The test.
+    pub case: &'a TestCase,
+    /// Its `LAB_SEED`.
+    pub seed: u64,
+    /// Its `LAB_SCHED`, in simulation.
+    pub scheduler: Scheduler,
+}
+
+/// Runs the test once, writing stdout and stderr to `log_path`; the log is deleted unless the
+/// run failed. While the run goes, its log is there, growing. `stop` is Ctrl-C: when it is
+/// set the test is killed.
 pub fn run_once(
-    case: &TestCase,
-    seed: u64,
+    spec: RunSpec<'_>,
     log_path: &Path,
     settings: &RunSettings,
     stop: &AtomicBool,
 ) -> (Verdict, Duration) {
     let started = Instant::now();
-    let verdict = match start(case, seed, log_path, settings) {
+    let seed = spec.seed;
+    let verdict = match start(spec, log_path, settings) {
         Ok(mut child) => wait(&mut child, settings.timeout, stop),
         Err(reason) => Verdict::NotStarted(reason),
     };
@@ -90,12 +103,12 @@ pub fn run_once(
 
 /// Starts the test binary on this one test, in its own process group so that a kill reaches
 /// any processes it started and the terminal's Ctrl-C reaches only `lab`.
-fn start(
-    case: &TestCase,
-    seed: u64,
-    log_path: &Path,
-    settings: &RunSettings,
-) -> Result<Child, String> {
+fn start(spec: RunSpec<'_>, log_path: &Path, settings: &RunSettings) -> Result<Child, String> {
+    let RunSpec {
+        case,
+        seed,
+        scheduler,
+    } = spec;
     let log = File::create(log_path).map_err(|error| format!("{}: {error}", log_path.display()))?;
     let log_for_stderr = log.try_clone().map_err(|error| error.to_string())?;
     let mut command = Command::new(&case.binary.path);
@@ -109,6 +122,11 @@ fn start(
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log_for_stderr);
+    // The run's environment is what its replay command says, whatever the shell exported.
+    match scheduler.env_value() {
+        Some(value) if settings.sim => command.env(SCHED_VARIABLE, value),
+        _ => command.env_remove(SCHED_VARIABLE),
+    };
     if settings.sim {
         command.env(SIM_VARIABLE, "1");
     } else {

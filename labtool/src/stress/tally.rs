@@ -12,6 +12,7 @@ use super::progress::Progress;
 use super::run::{Verdict, SEED_VARIABLE, SIM_VARIABLE};
 use super::summary::TestSummary;
 use crate::color::{ColorChoice, Palette, Style};
+use crate::scheduler::Scheduler;
 
 /// A panic message longer than this is cut, so that a reason stays one line.
 const MAX_REASON_CHARS: usize = 160;
@@ -34,12 +35,25 @@ pub struct FailedRun {
     pub case_index: usize,
     /// Its `LAB_SEED`.
     pub seed: u64,
+    /// The scheduler that found it (`LAB_SCHED`).
+    pub scheduler: Scheduler,
     /// One line: how it ended and, when the log has one, the first panic's message.
     pub reason: String,
     /// How long it ran.
     pub duration: Duration,
     /// Its log, kept.
     pub log_path: PathBuf,
+}
+
+/// How many of the runs one scheduler made, and how many of them failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchedulerCount {
+    /// The scheduler.
+    pub scheduler: Scheduler,
+    /// Its runs that ended.
+    pub runs: usize,
+    /// How many of them failed.
+    pub failures: usize,
 }
 
 /// The runs counted so far.
@@ -52,6 +66,8 @@ pub struct Tally<'a> {
     pub summaries: Vec<TestSummary>,
     /// Every failed run, in the order they ended.
     pub failed_runs: Vec<FailedRun>,
+    /// Runs and failures per scheduler, in the order the schedulers first ran.
+    pub by_scheduler: Vec<SchedulerCount>,
     /// Colours for messages on stderr.
     stderr_palette: Palette,
 }
@@ -67,6 +83,7 @@ impl<'a> Tally<'a> {
                 .map(|case| TestSummary::new(&case.package.name, &case.name))
                 .collect(),
             failed_runs: Vec::new(),
+            by_scheduler: Vec::new(),
             stderr_palette: Palette::for_stderr(color),
         }
     }
@@ -91,10 +108,12 @@ impl<'a> Tally<'a> {
             report.verdict == Verdict::TimedOut,
         );
         progress.record(failed);
+        self.count_for_scheduler(report.run.scheduler, failed);
         if failed {
             let failed_run = FailedRun {
                 case_index: report.run.case_index,
                 seed: report.run.seed,
+                scheduler: report.run.scheduler,
                 reason: failure_reason(&report.verdict, self.mode.timeout, &report.log_path),
                 duration: report.duration,
                 log_path: report.log_path,
@@ -102,6 +121,24 @@ impl<'a> Tally<'a> {
             progress.println(&self.failure_message(&failed_run));
             self.failed_runs.push(failed_run);
         }
+    }
+
+    /// Counts one ended run under its scheduler.
+    fn count_for_scheduler(&mut self, scheduler: Scheduler, failed: bool) {
+        let position = self
+            .by_scheduler
+            .iter()
+            .position(|count| count.scheduler == scheduler);
+        let index = position.unwrap_or_else(|| {
+            self.by_scheduler.push(SchedulerCount {
+                scheduler,
+                runs: 0,
+                failures: 0,
+            });
+            self.by_scheduler.len() - 1
+        });
+        self.by_scheduler[index].runs += 1;
+        self.by_scheduler[index].failures += usize::from(failed);
     }
 
     /// The runs that ended, passed or failed.
@@ -121,13 +158,24 @@ impl<'a> Tally<'a> {
 
     /// The cargo command that replays `failed_run`.
     pub fn replay_command(&self, failed_run: &FailedRun) -> String {
-        rerun_command(self.case_of(failed_run), failed_run.seed, self.mode)
+        rerun_command(
+            self.case_of(failed_run),
+            failed_run.seed,
+            failed_run.scheduler,
+            self.mode,
+        )
     }
 
-    /// `FAIL test (seed) after s: why`, the log path and the command that reruns it.
+    /// `FAIL test (seed) after s: why`, the log path and the command that reruns it; the
+    /// scheduler beside the seed in simulation.
     fn failure_message(&self, failed_run: &FailedRun) -> String {
         let case = self.case_of(failed_run);
-        let heading = format!("FAIL {} (seed {})", case.name, failed_run.seed);
+        let scheduler = if self.mode.sim {
+            format!(", scheduler {}", failed_run.scheduler)
+        } else {
+            String::new()
+        };
+        let heading = format!("FAIL {} (seed {}{scheduler})", case.name, failed_run.seed);
         format!(
             "{} after {:.1} s: {}\n  log:   {}\n  rerun: {}",
             self.stderr_palette.paint(Some(Style::Red), &heading),
@@ -139,12 +187,12 @@ impl<'a> Tally<'a> {
     }
 }
 
-/// The cargo command that replays one run of `case` with `seed`, in the same mode, with a
-/// debug log on the terminal.
-pub fn rerun_command(case: &TestCase, seed: u64, mode: RunMode) -> String {
+/// The cargo command that replays one run of `case` with `seed`, in the same mode and (in
+/// simulation) under the same scheduler, with a debug log on the terminal.
+pub fn rerun_command(case: &TestCase, seed: u64, scheduler: Scheduler, mode: RunMode) -> String {
     let release = if mode.release { " --release" } else { "" };
     let sim = if mode.sim {
-        format!("{SIM_VARIABLE}=1 ")
+        format!("{SIM_VARIABLE}=1 {}", scheduler.env_assignment())
     } else {
         String::new()
     };

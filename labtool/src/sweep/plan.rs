@@ -6,12 +6,17 @@
 //! at least once; after it, a run is handed out only while the budget lasts. Seeds come from one
 //! RNG seeded with the sweep's seed, so the same sweep seed hands out the same runs in the same
 //! order.
+//!
+//! The schedulers take turns by round: the first round runs under the random scheduler, the
+//! second under PCT, and so on ([`SWEEP_ROTATION`]), so every test's runs alternate between
+//! them whatever the number of tests.
 
 use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::scheduler::SWEEP_ROTATION;
 use crate::stress::pool::PlannedRun;
 
 /// Hands out the runs of a sweep one at a time.
@@ -53,9 +58,11 @@ impl Planner {
             return None;
         }
         self.overran |= over_budget;
+        let round = self.handed_out / self.tests;
         let run = PlannedRun {
             case_index: self.handed_out % self.tests,
             seed: u64::from(self.seeds.gen::<u32>()),
+            scheduler: SWEEP_ROTATION[round % SWEEP_ROTATION.len()],
         };
         self.handed_out += 1;
         Some(run)
@@ -146,6 +153,27 @@ mod tests {
         assert_eq!(seeds(42), seeds(42));
         assert_ne!(seeds(42), seeds(43));
         assert!(seeds(42).iter().all(|&seed| seed <= u64::from(u32::MAX)));
+    }
+
+    #[test]
+    fn each_test_alternates_the_schedulers() {
+        use crate::scheduler::Scheduler;
+        for tests in [1, 2, 3] {
+            let mut planner = Planner::new(tests, BUDGET, 3);
+            let mut seen = vec![Vec::new(); tests];
+            for _ in 0..tests * 4 {
+                let run = planner.next(Duration::ZERO).unwrap();
+                seen[run.case_index].push(run.scheduler);
+            }
+            let pct = Scheduler::Pct { depth: None };
+            for schedulers in seen {
+                assert_eq!(
+                    schedulers,
+                    [Scheduler::Random, pct, Scheduler::Random, pct],
+                    "{tests} tests"
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! The grade report of a sweep: the table of runs per test, then every failed run under its
-//! test with its seed, why it failed, its log and the command that replays it exactly, then
-//! one closing line.
+//! test with its seed, the scheduler that found it, why it failed, its log and the command that
+//! replays it exactly, then the runs per scheduler, the tests left out as real-only, and one
+//! closing line.
 
 use std::fmt::Write;
 use std::path::Path;
 use std::time::Duration;
 
 use crate::color::{Palette, Style};
+use crate::real_only::{self, LeftOut};
 use crate::stress::summary::{self, Layout};
 use crate::stress::tally::{display_path, Tally};
 use crate::stress::StressOutcome;
@@ -15,6 +17,8 @@ use crate::stress::StressOutcome;
 pub struct SweepReport<'a> {
     /// The runs.
     pub tally: &'a Tally<'a>,
+    /// The tests picked but left out because they run in real time only.
+    pub left_out: &'a [LeftOut],
     /// The budget asked for.
     pub budget: Duration,
     /// From the first run's start to the last run's end.
@@ -34,6 +38,8 @@ impl SweepReport<'_> {
     pub fn render(&self, palette: Palette) -> String {
         let mut text = summary::render(&self.tally.summaries, Layout::CratesAndTests, palette);
         text.push_str(&self.failed_runs(palette));
+        text.push_str(&self.scheduler_line());
+        text.push_str(&real_only::left_out_lines(self.left_out));
         if self.overran && !self.interrupted {
             let _ = writeln!(
                 text,
@@ -89,8 +95,9 @@ impl SweepReport<'_> {
             for run in failed {
                 let _ = writeln!(
                     text,
-                    "  seed {} after {:.1} s: {}\n    log:    {}\n    replay: {}",
+                    "  seed {} (scheduler {}) after {:.1} s: {}\n    log:    {}\n    replay: {}",
                     run.seed,
+                    run.scheduler,
                     run.duration.as_secs_f64(),
                     run.reason,
                     display_path(&run.log_path),
@@ -99,6 +106,26 @@ impl SweepReport<'_> {
             }
         }
         text
+    }
+
+    /// `by scheduler: random 24 runs, 0 failed; pct 24 runs, 1 failed`; nothing before any
+    /// run ended.
+    fn scheduler_line(&self) -> String {
+        if self.tally.by_scheduler.is_empty() {
+            return String::new();
+        }
+        let counts: Vec<String> = self
+            .tally
+            .by_scheduler
+            .iter()
+            .map(|count| {
+                format!(
+                    "{} {} runs, {} failed",
+                    count.scheduler, count.runs, count.failures
+                )
+            })
+            .collect();
+        format!("by scheduler: {}\n", counts.join("; "))
     }
 
     /// `48 runs of 27 tests in 121 s, 1 failure (sweep seed 12345)`.
@@ -125,6 +152,7 @@ impl SweepReport<'_> {
 mod tests {
     use super::*;
     use crate::color::ColorChoice;
+    use crate::scheduler::Scheduler;
     use crate::stress::build::TestBinary;
     use crate::stress::discover::TestCase;
     use crate::stress::tally::{FailedRun, RunMode};
@@ -155,6 +183,7 @@ mod tests {
     fn report<'a>(tally: &'a Tally<'a>, interrupted: bool) -> SweepReport<'a> {
         SweepReport {
             tally,
+            left_out: &[],
             budget: Duration::from_secs(60),
             elapsed: Duration::from_millis(61_400),
             sweep_seed: 99,
@@ -179,18 +208,19 @@ mod tests {
         tally.failed_runs.push(FailedRun {
             case_index: 1,
             seed: 1234,
+            scheduler: Scheduler::Pct { depth: None },
             reason: "failed (exit status: 101): two leaders in term 3".to_string(),
             duration: Duration::from_secs(2),
-            log_path: PathBuf::from("/w/target/sweep/raft/x-seed-1234.log"),
+            log_path: PathBuf::from("/w/target/sweep/raft/x-seed-1234-pct.log"),
         });
         let report = report(&tally, false);
         let text = report.render(Palette::plain());
         let expected_tail = "\
 failed runs (each replays exactly with its command; logs in /w/target/sweep):
 raft election_3a::initial_election_3a: 1 of 3 runs failed
-  seed 1234 after 2.0 s: failed (exit status: 101): two leaders in term 3
-    log:    /w/target/sweep/raft/x-seed-1234.log
-    replay: LAB_SIM=1 LAB_SEED=1234 RUST_LOG=debug cargo test -p raft --test lab3 -- --exact election_3a::initial_election_3a --nocapture
+  seed 1234 (scheduler pct) after 2.0 s: failed (exit status: 101): two leaders in term 3
+    log:    /w/target/sweep/raft/x-seed-1234-pct.log
+    replay: LAB_SIM=1 LAB_SCHED=pct LAB_SEED=1234 RUST_LOG=debug cargo test -p raft --test lab3 -- --exact election_3a::initial_election_3a --nocapture
 5 runs of 2 tests in 61 s, 1 failure (sweep seed 99)
 ";
         assert!(text.ends_with(expected_tail), "{text}");

@@ -9,7 +9,7 @@ use clap::Parser;
 use mapreduce::{run_coordinator, socket_path, DEFAULT_N_REDUCE};
 
 /// Hands out map and reduce tasks to workers over a Unix socket ($LAB_MR_SOCKET, else
-/// /var/tmp/5840-mr-<uid>) and exits when every task is done.
+/// `/var/tmp/5840-mr-<uid>`) and exits when every task is done.
 #[derive(Parser)]
 #[command(name = "mrcoordinator")]
 struct Args {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use mapreduce::{app_by_name, run_worker, socket_path};
 
-/// Asks the coordinator at $LAB_MR_SOCKET (else /var/tmp/5840-mr-<uid>) for tasks and runs
+/// Asks the coordinator at $LAB_MR_SOCKET (else `/var/tmp/5840-mr-<uid>`) for tasks and runs
 /// them with the named app, in the coordinator's directory.
 #[derive(Parser)]
 #[command(name = "mrworker")]

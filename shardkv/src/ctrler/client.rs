@@ -18,7 +18,7 @@ use crate::request::RequestId;
 const ROUND_BACKOFF: Duration = Duration::from_millis(100);
 
 /// A client of the shard controller. Calls block until they succeed, or fail with
-/// [`Error::NetworkClosed`](crate::Error::NetworkClosed) once the network is closed.
+/// [`crate::Error::NetworkClosed`] once the network is closed.
 pub struct CtrlerClerk {
     /// One client per controller server, in the order of the ends given to `new`.
     // lab:given 5A

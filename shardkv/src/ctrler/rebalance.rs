@@ -59,7 +59,7 @@ pub fn leave(config: &Config, gids: &[Gid]) -> Config {
 ///
 /// # Panics
 ///
-/// If `shard` is not below [`NSHARDS`](crate::NSHARDS): the state machine checks requests
+/// If `shard` is not below [`crate::NSHARDS`]: the state machine checks requests
 /// before they reach here.
 // lab:solution 5A
 pub fn move_shard(config: &Config, shard: usize, gid: Gid) -> Config {

@@ -61,7 +61,7 @@ impl StateMachine for CtrlerState {
     /// - A query answers with [`query`](CtrlerState::query)'s configuration and changes
     ///   nothing.
     /// - A join, leave or move is applied once per request id: the first time, the
-    ///   configuration [`next_config`](CtrlerState::next_config) makes (if any) is pushed as
+    ///   configuration `next_config` makes (if any) is pushed as
     ///   the next one and the id is recorded in `duplicates`; a retry of the same id (the
     ///   clerk resends after a lost reply) changes nothing. Either way the answer is the
     ///   latest configuration.
