@@ -147,7 +147,7 @@ pub enum Error {
 
     /// `LAB_SCHED` holds something that is not a scheduler.
     #[error(
-        "LAB_SCHED={value} is not a scheduler; give random, pct or pct:<depth> (e.g. pct:2), \
+        "LAB_SCHED={value} is not a scheduler; give random, pct, pct:<depth> or pct:<depth>:<steps> (e.g. pct:2), \
          or unset it for the random one"
     )]
     BadScheduler {

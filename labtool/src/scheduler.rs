@@ -3,8 +3,8 @@
 //! The protocol: `LAB_SCHED` unset or `random` is the random scheduler (each step picks any
 //! runnable thread from the seed); `pct` is the PCT scheduler (priorities, with a few priority
 //! changes at seeded points) with its default depth; `pct:<depth>` sets the depth, e.g.
-//! `pct:2`. A simulation that does not read the variable yet runs the random scheduler
-//! whatever it says, so writing it costs nothing.
+//! `pct:2`, and `pct:<depth>:<steps>` also the number of scheduling points the changes are
+//! spread over. labsim reads the same forms (`labsim::Policy::parse`).
 //!
 //! `lab sweep` alternates random and pct across each test's seeds; `lab stress --sim` uses
 //! the one in its own environment. Both print `LAB_SCHED=...` in a replay command when the
@@ -23,33 +23,57 @@ pub enum Scheduler {
     /// The random scheduler, the default.
     #[default]
     Random,
-    /// The PCT scheduler, with its default depth (`None`) or a given one.
+    /// The PCT scheduler, with its default depth and window (`None`) or given ones.
     Pct {
-        /// How many priority changes a run makes; `None` leaves it to labsim.
+        /// The depth of the bugs it aims at (a run makes one priority change fewer); `None`
+        /// leaves it to labsim.
         depth: Option<u32>,
+        /// The scheduling points the changes are spread over; `None` leaves it to labsim.
+        /// Given only with a depth (`pct:<depth>:<steps>`).
+        steps: Option<u64>,
     },
 }
 
 /// The schedulers `lab sweep` takes turns with: each test's runs alternate between them.
-pub const SWEEP_ROTATION: [Scheduler; 2] = [Scheduler::Random, Scheduler::Pct { depth: None }];
+pub const SWEEP_ROTATION: [Scheduler; 2] = [
+    Scheduler::Random,
+    Scheduler::Pct {
+        depth: None,
+        steps: None,
+    },
+];
 
 impl Scheduler {
-    /// Reads a value of `LAB_SCHED`: `random`, `pct` or `pct:<depth>` (depth 1 or more);
-    /// empty is the default, random.
+    /// Reads a value of `LAB_SCHED`: `random`, `pct`, `pct:<depth>` or `pct:<depth>:<steps>`
+    /// (each 1 or more); empty is the default, random.
     pub fn parse(value: &str) -> Result<Scheduler> {
         let bad = || Error::BadScheduler {
             value: value.to_string(),
         };
         match value.trim() {
             "" | "random" => Ok(Scheduler::Random),
-            "pct" => Ok(Scheduler::Pct { depth: None }),
+            "pct" => Ok(Scheduler::Pct {
+                depth: None,
+                steps: None,
+            }),
             other => {
-                let depth = other.strip_prefix("pct:").ok_or_else(bad)?;
+                let rest = other.strip_prefix("pct:").ok_or_else(bad)?;
+                let (depth, steps) = match rest.split_once(':') {
+                    Some((depth, steps)) => (depth, Some(steps)),
+                    None => (rest, None),
+                };
                 let depth: u32 = depth.parse().map_err(|_| bad())?;
-                if depth == 0 {
+                let steps: Option<u64> = match steps {
+                    Some(steps) => Some(steps.parse().map_err(|_| bad())?),
+                    None => None,
+                };
+                if depth == 0 || steps == Some(0) {
                     return Err(bad());
                 }
-                Ok(Scheduler::Pct { depth: Some(depth) })
+                Ok(Scheduler::Pct {
+                    depth: Some(depth),
+                    steps,
+                })
             }
         }
     }
@@ -82,13 +106,20 @@ impl Scheduler {
     }
 }
 
-/// `random`, `pct` or `pct:2`: the value of `LAB_SCHED` that chooses it.
+/// `random`, `pct`, `pct:2` or `pct:2:5000`: the value of `LAB_SCHED` that chooses it.
 impl fmt::Display for Scheduler {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Scheduler::Random => write!(formatter, "random"),
-            Scheduler::Pct { depth: None } => write!(formatter, "pct"),
-            Scheduler::Pct { depth: Some(depth) } => write!(formatter, "pct:{depth}"),
+            Scheduler::Pct { depth: None, .. } => write!(formatter, "pct"),
+            Scheduler::Pct {
+                depth: Some(depth),
+                steps: None,
+            } => write!(formatter, "pct:{depth}"),
+            Scheduler::Pct {
+                depth: Some(depth),
+                steps: Some(steps),
+            } => write!(formatter, "pct:{depth}:{steps}"),
         }
     }
 }
@@ -99,23 +130,36 @@ mod tests {
 
     #[test]
     fn the_protocol_values_parse_and_print_back() {
-        for value in ["random", "pct", "pct:2", "pct:10"] {
+        for value in ["random", "pct", "pct:2", "pct:10", "pct:2:5000"] {
             assert_eq!(Scheduler::parse(value).unwrap().to_string(), value);
         }
         assert_eq!(Scheduler::parse("").unwrap(), Scheduler::Random);
         assert_eq!(
             Scheduler::parse("pct:3").unwrap(),
-            Scheduler::Pct { depth: Some(3) }
+            Scheduler::Pct {
+                depth: Some(3),
+                steps: None
+            }
         );
     }
 
     #[test]
     fn anything_else_is_refused_with_the_choices() {
-        for value in ["PCT", "pct:", "pct:0", "pct:x", "pct2", "dfs", "random:1"] {
+        for value in [
+            "PCT",
+            "pct:",
+            "pct:0",
+            "pct:x",
+            "pct2",
+            "dfs",
+            "random:1",
+            "pct:2:0",
+            "pct:2:3:4",
+        ] {
             let message = Scheduler::parse(value).unwrap_err().to_string();
             assert!(
                 message.contains(&format!("LAB_SCHED={value}"))
-                    && message.contains("random, pct or pct:<depth>"),
+                    && message.contains("random, pct, pct:<depth> or pct:<depth>:<steps>"),
                 "{message}"
             );
         }
@@ -125,11 +169,20 @@ mod tests {
     fn only_a_non_random_scheduler_appears_in_commands() {
         assert_eq!(Scheduler::Random.env_assignment(), "");
         assert_eq!(
-            Scheduler::Pct { depth: None }.env_assignment(),
+            Scheduler::Pct {
+                depth: None,
+                steps: None
+            }
+            .env_assignment(),
             "LAB_SCHED=pct "
         );
         assert_eq!(
-            Scheduler::Pct { depth: Some(2) }.env_value().as_deref(),
+            Scheduler::Pct {
+                depth: Some(2),
+                steps: None
+            }
+            .env_value()
+            .as_deref(),
             Some("pct:2")
         );
     }

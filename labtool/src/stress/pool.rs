@@ -165,7 +165,10 @@ mod tests {
             log_file_name("tests::a b/c", 7, random),
             "tests.a_b_c-seed-7.log"
         );
-        let pct = Scheduler::Pct { depth: Some(2) };
+        let pct = Scheduler::Pct {
+            depth: Some(2),
+            steps: None,
+        };
         assert_eq!(
             log_file_name("persistence_3c::figure8_3c", 9, pct),
             "persistence_3c.figure8_3c-seed-9-pct2.log"

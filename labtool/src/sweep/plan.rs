@@ -165,7 +165,10 @@ mod tests {
                 let run = planner.next(Duration::ZERO).unwrap();
                 seen[run.case_index].push(run.scheduler);
             }
-            let pct = Scheduler::Pct { depth: None };
+            let pct = Scheduler::Pct {
+                depth: None,
+                steps: None,
+            };
             for schedulers in seen {
                 assert_eq!(
                     schedulers,

@@ -208,7 +208,10 @@ mod tests {
         tally.failed_runs.push(FailedRun {
             case_index: 1,
             seed: 1234,
-            scheduler: Scheduler::Pct { depth: None },
+            scheduler: Scheduler::Pct {
+                depth: None,
+                steps: None,
+            },
             reason: "failed (exit status: 101): two leaders in term 3".to_string(),
             duration: Duration::from_secs(2),
             log_path: PathBuf::from("/w/target/sweep/raft/x-seed-1234-pct.log"),
