@@ -153,15 +153,19 @@ fn select<M: Model>(
         .collect();
     let total: usize = result.partitions.iter().map(|p| p.operations.len()).sum();
     // An illegal partition first; a cancelled or unfinished one says less.
-    let first_failing = [PartitionStatus::Illegal, PartitionStatus::TimedOut]
-        .iter()
-        .find_map(|&wanted| result.partitions.iter().position(|p| p.status == wanted))
-        .or_else(|| {
-            result
-                .partitions
-                .iter()
-                .position(|p| p.status != PartitionStatus::Linearizable)
-        });
+    let first_failing = [
+        PartitionStatus::Illegal,
+        PartitionStatus::TimedOut,
+        PartitionStatus::OutOfSteps,
+    ]
+    .iter()
+    .find_map(|&wanted| result.partitions.iter().position(|p| p.status == wanted))
+    .or_else(|| {
+        result
+            .partitions
+            .iter()
+            .position(|p| p.status != PartitionStatus::Linearizable)
+    });
     let (partitions, mut description) = match (&focus.partition, first_failing) {
         (Some(wanted), _) => match labels.iter().position(|label| label == wanted) {
             Some(index) => (vec![index], format!("partition {wanted}")),
@@ -392,6 +396,7 @@ fn status_name(status: PartitionStatus) -> &'static str {
         PartitionStatus::Illegal => "illegal",
         PartitionStatus::Cancelled => "cancelled",
         PartitionStatus::TimedOut => "timed-out",
+        PartitionStatus::OutOfSteps => "out-of-steps",
         PartitionStatus::MemoryLimit => "memory-limit",
     }
 }
