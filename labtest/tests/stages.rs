@@ -30,6 +30,7 @@ fn results() -> Vec<ResultLine> {
 }
 
 #[test]
+#[allow(clippy::disallowed_methods)] // the process id names a scratch directory, no seed
 fn each_stage_has_its_title_its_own_counts_and_its_verdict() {
     let directory = std::env::temp_dir().join(format!("labtest-stages-{}", std::process::id()));
     std::env::set_var(RESULTS_VAR, directory.join("results.jsonl"));
