@@ -224,6 +224,13 @@ fn run_child(this_test: &str) {
     );
 }
 
+/// The command that runs the graded test `name` as a simulation with `seed`.
+fn simulation_command(name: &str, seed: u64) -> String {
+    // Cargo tells the test binary which package it belongs to.
+    let package = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "<crate>".into());
+    format!("LAB_SIM=1 LAB_SEED={seed} cargo test -p {package} {name} -- --exact --nocapture")
+}
+
 /// The child: every test under every seed, twice.
 fn check_seeds(tests: &[GradedTest], first: u64) {
     for &(name, test) in tests {
@@ -235,7 +242,8 @@ fn check_seeds(tests: &[GradedTest], first: u64) {
             assert!(
                 outcome == again,
                 "{name} with seed {seed} ran differently the second time:\n  {outcome:?}\n  \
-                 {again:?}\nreplay it with LAB_SIM=1 LAB_SEED={seed} cargo test {name}"
+                 {again:?}\nrun it again with {}",
+                simulation_command(name, seed)
             );
             match outcome {
                 Outcome::Passed(stats) => {
