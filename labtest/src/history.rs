@@ -15,7 +15,8 @@ use crate::replay::HISTORY_VAR;
 use crate::stages::Stages;
 
 /// The course's limit on one linearizability check; a check that takes longer is reported
-/// as unknown and the history is accepted, as in the course.
+/// as unknown and the history is accepted, as in the course. In simulation the limit is in
+/// search steps instead ([`simulated_step_limit`]).
 pub const LINEARIZABILITY_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The search steps a simulated check gets per second of its timeout: about what one core
