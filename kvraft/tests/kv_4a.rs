@@ -164,7 +164,11 @@ fn one_partition_4a() {
             let read = get.join().expect("minority Get panicked");
             assert!(
                 ["15", "16"].contains(&read.as_str()),
-                "minority Get returned {read:?}; the value was 16 or, once the Put lands, 15"
+                "minority Get returned {read:?}; the value was 16 or, once the Put lands, 15 \
+                 (Get(\"1\") by client 3, begun in the minority)\n  when it returned: {}\n  \
+                 what it usually means: {}",
+                config.describe_get(get_clerk),
+                tester::wrong_value_hint(&read)
             );
         });
         config.check(&majority_clerk, 1, "1", "15");

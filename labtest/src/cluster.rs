@@ -403,6 +403,16 @@ impl<R> Cluster<R> {
         }
     }
 
+    /// The members the clerk's ends reach now (empty for a clerk deleted or never made here).
+    pub fn clerk_reach(&self, clerk: u64) -> Vec<usize> {
+        let members = self.members.lock();
+        members
+            .clerks
+            .get(&clerk)
+            .map(|(_, reach)| reach.clone())
+            .unwrap_or_default()
+    }
+
     /// Deletes the clerk's ends: its calls fail from now on.
     pub fn delete_clerk(&self, clerk: u64) {
         let removed = self.members.lock().clerks.remove(&clerk);

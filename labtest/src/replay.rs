@@ -11,9 +11,17 @@
 //!
 //! The seed is `LAB_SEED` if set, else a fresh one (printed), so a failure replays with
 //! `LAB_SEED=<seed> cargo test ... replay`.
+//!
+//! The same machinery, wider and cheaper: [`assert_deterministic_across_seeds`] runs short
+//! graded tests under [`SEEDS`] seeds, twice each, and compares the schedule's fingerprint
+//! ([`labsim::SimStats`]: every scheduling decision hashed, switches, virtual time) or, for a
+//! run that failed, its failure report. The runs happen in one child process (so the graded
+//! tests' result lines go to a scratch file), in-process simulations inside it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use labsim::{Sim, SimStats};
 
 /// Where a tester writes the history it checks, when set: every operation, one per line,
 /// appended at each check. The replay test sets it for its children.
@@ -59,6 +67,9 @@ pub fn run_simulated(test: &str, seed: u64) -> ChildRun {
 
 /// Where the children's results lines and histories go: not the results file, which counts
 /// graded runs.
+// The process id only keeps two replay tests apart in the temporary directory; no run
+// depends on it (the children get their seed from LAB_SEED).
+#[allow(clippy::disallowed_methods)]
 fn scratch_file(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("lab-replay-{}-{name}", std::process::id()))
 }
@@ -132,4 +143,126 @@ pub fn assert_replays_exactly(tests: &[&str]) {
         tests[0]
     );
     let _ = std::fs::remove_file(scratch_file("results.jsonl"));
+}
+
+/// How many seeds [`assert_deterministic_across_seeds`] tries.
+pub const SEEDS: u64 = 20;
+
+/// Set in the child of [`assert_deterministic_across_seeds`]: the first of its seeds.
+const FIRST_SEED_VAR: &str = "LAB_DETERMINISM_FIRST_SEED";
+
+/// A graded test as the determinism check calls it: its name, and its function (whose body
+/// is `labsim::run(...)`, which simulates when called inside a simulation).
+pub type GradedTest = (&'static str, fn());
+
+/// What one simulated run came to: its schedule's counters, or the report it failed with.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The test passed; the counters fingerprint its schedule.
+    Passed(SimStats),
+    /// The test failed (its report names the seed, the virtual time and the panic).
+    Failed(String),
+}
+
+/// Runs `test` as a simulation with `seed`, in this process.
+pub fn run_in_simulation(test: fn(), seed: u64) -> Outcome {
+    match Sim::new(seed).run_with_stats(test) {
+        Ok(((), stats)) => Outcome::Passed(stats),
+        Err(error) => Outcome::Failed(error.to_string()),
+    }
+}
+
+/// Checks that each of `tests` runs the same schedule twice under each of [`SEEDS`] seeds,
+/// and that the seeds give different schedules. `this_test` is the name of the calling test
+/// (`replay::twenty_seeds_are_deterministic`): it is rerun as a child process that does the
+/// runs. The first seed is `LAB_SEED` if set, else a fresh one (printed); the others follow
+/// it.
+///
+/// # Panics
+///
+/// If a seed ran differently the second time (the message gives the command that replays
+/// it), if two seeds gave the same schedule, or if the child cannot be run.
+pub fn assert_deterministic_across_seeds(this_test: &str, tests: &[GradedTest]) {
+    match std::env::var(FIRST_SEED_VAR) {
+        Ok(first) => {
+            let first = first.parse().expect("the parent passes a number");
+            check_seeds(tests, first);
+        }
+        Err(_) => run_child(this_test),
+    }
+}
+
+/// The parent: reruns `this_test` in a child that simulates, with a scratch results file,
+/// without `LAB_SIM` (the child's simulations are its own) and without logging.
+fn run_child(this_test: &str) {
+    let first = labsim::rand::seed();
+    println!(
+        "determinism: seeds {first} to {}",
+        first.wrapping_add(SEEDS - 1)
+    );
+    let results = scratch_file("determinism-results.jsonl");
+    let output = Command::new(std::env::current_exe().expect("the test binary's path"))
+        .args([this_test, "--exact", "--test-threads=1", "--nocapture"])
+        .env(FIRST_SEED_VAR, first.to_string())
+        .env(crate::results::RESULTS_VAR, &results)
+        .env_remove(labsim::SIM_VAR)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap_or_else(|error| panic!("cannot rerun the test binary: {error}"));
+    let _ = std::fs::remove_file(&results);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for line in stdout
+        .lines()
+        .filter(|line| line.starts_with("determinism:"))
+    {
+        println!("{line}");
+    }
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "the determinism check failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The command that runs the graded test `name` as a simulation with `seed`.
+fn simulation_command(name: &str, seed: u64) -> String {
+    // Cargo tells the test binary which package it belongs to.
+    let package = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "<crate>".into());
+    format!("LAB_SIM=1 LAB_SEED={seed} cargo test -p {package} {name} -- --exact --nocapture")
+}
+
+/// The child: every test under every seed, twice.
+fn check_seeds(tests: &[GradedTest], first: u64) {
+    for &(name, test) in tests {
+        let mut schedules = std::collections::BTreeMap::new();
+        let mut failures = 0;
+        for seed in (0..SEEDS).map(|offset| first.wrapping_add(offset)) {
+            let outcome = run_in_simulation(test, seed);
+            let again = run_in_simulation(test, seed);
+            assert!(
+                outcome == again,
+                "{name} with seed {seed} ran differently the second time:\n  {outcome:?}\n  \
+                 {again:?}\nrun it again with {}",
+                simulation_command(name, seed)
+            );
+            match outcome {
+                Outcome::Passed(stats) => {
+                    if let Some(other) = schedules.insert(stats.schedule_hash, seed) {
+                        panic!("{name}: seeds {other} and {seed} ran the same schedule");
+                    }
+                }
+                Outcome::Failed(report) => {
+                    failures += 1;
+                    println!(
+                        "determinism: {name} failed with seed {seed}, the same way twice: {report}"
+                    );
+                }
+            }
+        }
+        println!(
+            "determinism: {name}: {SEEDS} seeds, each the same twice ({} distinct schedules, \
+             {failures} failed runs)",
+            schedules.len()
+        );
+    }
 }

@@ -129,6 +129,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::disallowed_methods)] // the process id names a scratch directory, no seed
     fn appends_one_line_per_run() {
         let directory = std::env::temp_dir().join(format!("labtest-{}", std::process::id()));
         let path = directory.join("nested").join("results.jsonl");

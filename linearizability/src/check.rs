@@ -31,6 +31,8 @@ pub enum PartitionStatus {
     Cancelled,
     /// Stopped by the timeout.
     TimedOut,
+    /// Stopped because the check used up its step limit ([`Checker::step_limit`]).
+    OutOfSteps,
     /// Stopped because the memo outgrew the memory bound.
     MemoryLimit,
 }
@@ -59,6 +61,11 @@ pub enum Inconclusive {
         /// The timeout the check had.
         timeout: Duration,
     },
+    /// The step limit was used up first ([`Checker::step_limit`]).
+    OutOfSteps {
+        /// The limit the check had, in search steps.
+        steps: u64,
+    },
     /// The search's memory grew past the bound.
     MemoryLimit {
         /// The bound the check had, in bytes.
@@ -75,6 +82,10 @@ impl std::fmt::Display for Inconclusive {
                 f,
                 "the check timed out after {:.1} s; a longer timeout may decide it",
                 timeout.as_secs_f64()
+            ),
+            Inconclusive::OutOfSteps { steps } => write!(
+                f,
+                "the check gave up after {steps} search steps; a larger step limit may decide it"
             ),
             Inconclusive::MemoryLimit {
                 limit_bytes,
@@ -128,10 +139,11 @@ impl CheckResult {
 /// estimate leaves room for vector growth, so the process stays under about 1 GiB.
 pub const DEFAULT_MEMORY_LIMIT: usize = 512 << 20;
 
-/// A configured checker: timeout, memory bound, threads.
+/// A configured checker: timeout, step limit, memory bound, threads.
 #[derive(Clone, Debug)]
 pub struct Checker {
     timeout: Option<Duration>,
+    step_limit: Option<u64>,
     memory_limit: usize,
     threads: usize,
 }
@@ -140,6 +152,7 @@ impl Default for Checker {
     fn default() -> Self {
         Checker {
             timeout: None,
+            step_limit: None,
             memory_limit: DEFAULT_MEMORY_LIMIT,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
@@ -155,6 +168,20 @@ impl Checker {
     /// Gives up with Unknown after `timeout` (None: never).
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Gives up with Unknown after `steps` iterations of the search loop over all partitions
+    /// (None: never), counted in rounds of a few hundred, so the check stops within a round
+    /// of the limit.
+    ///
+    /// A limit in steps instead of seconds makes the check a function of the history alone:
+    /// a check with a step limit runs on one thread, whatever [`threads`](Checker::threads)
+    /// says, so its verdict, its prefixes and its picture are the same on a loaded machine
+    /// as on an idle one. A simulated tester needs that to replay a run from its seed. A
+    /// timeout, if also set, still applies; leave it unset to keep the check deterministic.
+    pub fn step_limit(mut self, steps: Option<u64>) -> Self {
+        self.step_limit = steps;
         self
     }
 
@@ -198,8 +225,12 @@ impl Checker {
     ) -> CheckResult {
         let limits = Limits {
             deadline: self.timeout.map(|timeout| started + timeout),
+            steps: self.step_limit,
             memory_bytes: self.memory_limit,
-            threads: self.threads,
+            threads: match self.step_limit {
+                Some(_) => 1,
+                None => self.threads,
+            },
         };
         let jobs = view
             .partitions
@@ -230,18 +261,28 @@ impl Checker {
         }
     }
 
-    /// Why an Unknown run stopped: the memory bound if any partition says so, else the time.
+    /// Why an Unknown run stopped: the memory bound if any partition says so, else the step
+    /// limit if any says so, else the time.
     fn reason_for_unknown(&self, report: &RunReport) -> Inconclusive {
-        let memory = report
-            .partitions
-            .iter()
-            .any(|partition| partition.status == PartitionStatus::MemoryLimit);
-        match (memory, self.timeout) {
-            (true, _) | (false, None) => Inconclusive::MemoryLimit {
-                limit_bytes: self.memory_limit,
-                reached_bytes: report.peak_memory_bytes,
-            },
-            (false, Some(timeout)) => Inconclusive::TimedOut { timeout },
+        let stopped_by = |status| {
+            report
+                .partitions
+                .iter()
+                .any(|partition| partition.status == status)
+        };
+        let memory = Inconclusive::MemoryLimit {
+            limit_bytes: self.memory_limit,
+            reached_bytes: report.peak_memory_bytes,
+        };
+        if stopped_by(PartitionStatus::MemoryLimit) {
+            return memory;
+        }
+        match (self.step_limit, self.timeout) {
+            (Some(steps), _) if stopped_by(PartitionStatus::OutOfSteps) => {
+                Inconclusive::OutOfSteps { steps }
+            }
+            (_, Some(timeout)) => Inconclusive::TimedOut { timeout },
+            _ => memory,
         }
     }
 }

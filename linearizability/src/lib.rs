@@ -9,8 +9,12 @@
 //! - [`check_operations`] / [`check_events`] (or a configured [`Checker`]) answer with a
 //!   [`CheckResult`] whose [`Verdict`] is `Linearizable`, `Illegal` or `Unknown`.
 //!   - `Linearizable` and `Illegal` are exact: the search is exhaustive.
-//!   - `Unknown` means the timeout or the memory bound stopped the search first. A check
-//!     returns within the timeout plus a few milliseconds, whatever the history.
+//!   - `Unknown` means the timeout, the step limit or the memory bound stopped the search
+//!     first. A check returns within the timeout plus a few milliseconds, whatever the
+//!     history.
+//!   - With a step limit ([`Checker::step_limit`]) and no timeout, the check is a function
+//!     of the history alone (it runs on one thread): the same history gets the same verdict,
+//!     prefixes and picture on any machine under any load. A simulated tester uses that.
 //! - Intervals are **closed**: operations whose intervals touch are concurrent.
 //! - An operation whose outcome is unknown has `output: None` (and `ret: None` if it never
 //!   returned, which places its return after everything else). Models accept any output for it.
@@ -55,7 +59,8 @@
 //! concurrency, not its length, and a segment's memo is freed when the segment is done: a
 //! long history needs the memory of its hardest stretch. Searches run in time slices on one
 //! thread per core, so every partition makes progress from the start; the first Illegal
-//! partition stops the others, and the deadline is checked inside the loop.
+//! partition stops the others, and the deadline and the step limit are checked inside the
+//! loop.
 //!
 //! Models may help the search with three exact reductions: take a legal read at once
 //! ([`Model::is_read_only`]), abandon a state a pending read can no longer follow

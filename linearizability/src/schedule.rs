@@ -5,14 +5,14 @@
 //! far (least-attained-service scheduling), for a slice as long as what it has already had:
 //! every partition starts at once, cheap ones finish first whatever their order, and a hard
 //! one gets ever longer slices, so switching costs stay small. The first Illegal stops
-//! everyone, and the deadline is checked every few hundred iterations.
+//! everyone, and the deadline and the step limit are checked every few hundred iterations.
 
 use crate::check::{PartitionInfo, PartitionStatus};
 use crate::model::Model;
 use crate::search::{Progress, Search};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -30,10 +30,13 @@ const RUNNING: u8 = 0;
 const STOPPED_ILLEGAL: u8 = 1;
 const STOPPED_TIMEOUT: u8 = 2;
 const STOPPED_MEMORY: u8 = 3;
+const STOPPED_STEPS: u8 = 4;
 
 /// What bounds a run.
 pub(crate) struct Limits {
     pub deadline: Option<Instant>,
+    /// Search iterations all jobs together may run.
+    pub steps: Option<u64>,
     pub memory_bytes: usize,
     pub threads: usize,
 }
@@ -82,6 +85,8 @@ struct Shared<'a, 'h, M: Model> {
     queue: Mutex<BinaryHeap<Queued<'a, 'h, M>>>,
     results: Mutex<Vec<Option<PartitionInfo>>>,
     stop: AtomicU8,
+    /// Search iterations run so far, in whole checks of `ITERATIONS_PER_CHECK`.
+    steps_taken: AtomicU64,
     /// Bytes the searches hold now, and the most they held at once.
     memory_bytes: AtomicUsize,
     peak_memory_bytes: AtomicUsize,
@@ -112,6 +117,7 @@ pub(crate) fn run_jobs<M: Model>(jobs: Vec<Job<'_, '_, M>>, limits: Limits) -> R
         queue: Mutex::new(queue),
         results: Mutex::new((0..count).map(|_| None).collect()),
         stop: AtomicU8::new(RUNNING),
+        steps_taken: AtomicU64::new(0),
         memory_bytes: AtomicUsize::new(0),
         peak_memory_bytes: AtomicUsize::new(0),
         limits,
@@ -183,6 +189,9 @@ fn run_slice<M: Model>(
         }
         let before = job.search.memory_bytes();
         let progress = job.search.run(ITERATIONS_PER_CHECK);
+        shared
+            .steps_taken
+            .fetch_add(ITERATIONS_PER_CHECK as u64, Ordering::Relaxed);
         let total = account(shared, before, job.search.memory_bytes());
         match progress {
             Progress::Linearizable => return Some(PartitionStatus::Linearizable),
@@ -226,25 +235,36 @@ fn account<M: Model>(shared: &Shared<'_, '_, M>, before: usize, after: usize) ->
 /// Whether this job must stop now, and with what status.
 fn stopped_status<M: Model>(shared: &Shared<'_, '_, M>) -> Option<PartitionStatus> {
     if shared.stop.load(Ordering::Acquire) == RUNNING {
-        let before_deadline = match shared.limits.deadline {
-            Some(deadline) => Instant::now() < deadline,
-            None => true,
-        };
-        if before_deadline {
-            return None;
-        }
-        let _ = shared.stop.compare_exchange(
-            RUNNING,
-            STOPPED_TIMEOUT,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        );
+        let reason = limit_reached(shared)?;
+        let _ = shared
+            .stop
+            .compare_exchange(RUNNING, reason, Ordering::AcqRel, Ordering::Acquire);
     }
     Some(match shared.stop.load(Ordering::Acquire) {
         STOPPED_ILLEGAL => PartitionStatus::Cancelled,
         STOPPED_MEMORY => PartitionStatus::MemoryLimit,
+        STOPPED_STEPS => PartitionStatus::OutOfSteps,
         _ => PartitionStatus::TimedOut,
     })
+}
+
+/// The step limit or the deadline, if one of them is reached (the steps first: they are what
+/// a deterministic check counts on).
+fn limit_reached<M: Model>(shared: &Shared<'_, '_, M>) -> Option<u8> {
+    let limits = &shared.limits;
+    if limits
+        .steps
+        .is_some_and(|steps| shared.steps_taken.load(Ordering::Relaxed) >= steps)
+    {
+        Some(STOPPED_STEPS)
+    } else if limits
+        .deadline
+        .is_some_and(|deadline| Instant::now() >= deadline)
+    {
+        Some(STOPPED_TIMEOUT)
+    } else {
+        None
+    }
 }
 
 /// Memos holding more than this are freed on a background thread: freeing millions of states

@@ -120,3 +120,43 @@ fn a_long_failing_history_shows_the_failure() {
         "the broken read is in the small window"
     );
 }
+
+/// An append that cannot be linearized is outlined in red, but what convicts it is a read
+/// elsewhere: here `append(b)` returned before a get that saw `a` alone began, so `b` must
+/// come before that get, which never saw it. The page names the get as the evidence (and
+/// not the append's own client, nor the reads that agree with it).
+#[test]
+fn the_evidence_against_a_red_append_is_marked() {
+    let op = |client, input, call, output: &str, ret| {
+        Operation::new(client, input, call, KvOutput::new(output), ret)
+    };
+    let history = vec![
+        op(1, KvInput::append("k", "b"), 10u64, "", 44u64),
+        op(3, KvInput::append("k", "a"), 17, "", 48),
+        op(2, KvInput::get("k"), 46, "a", 47),
+        op(0, KvInput::append("k", "a"), 48, "", 87),
+    ];
+    let result = check_operations(&KvModel, &history, None);
+    assert_eq!(result.verdict, Verdict::Illegal);
+    assert_eq!(
+        result.partitions[0].blocked,
+        Some(0),
+        "the append of b is red"
+    );
+    let html = visualize::render_html(&KvModel, &history, &result);
+    assert_eq!(field(&html, "blocked"), "0");
+    assert_eq!(field(&html, "evidence"), "[2]", "the get that saw only a");
+}
+
+/// A read that is wrong in itself is its own evidence: nothing else is marked.
+#[test]
+fn a_red_read_needs_no_other_evidence() {
+    let history = vec![
+        Operation::new(0, KvInput::put("k", "x"), 0u64, KvOutput::default(), 10u64),
+        Operation::new(1, KvInput::get("k"), 20u64, KvOutput::new("y"), 30u64),
+    ];
+    let result = check_operations(&KvModel, &history, None);
+    let html = visualize::render_html(&KvModel, &history, &result);
+    assert_eq!(field(&html, "blocked"), "1");
+    assert_eq!(field(&html, "evidence"), "[]");
+}

@@ -167,3 +167,63 @@ fn long_broken_history_is_illegal() {
         "the blocked operation is the broken read"
     );
 }
+
+/// A step limit stops a search no one can finish, with its own reason, and the check is a
+/// function of the history alone: run again, on a loaded machine or with more threads asked
+/// for, it stops at the same place with the same prefixes.
+#[test]
+fn step_limit_gives_the_same_unknown_every_time() {
+    let mut history = Vec::new();
+    for key in ["a", "b", "c"] {
+        history.extend(hard_kv_history(key, 22));
+    }
+    let steps = 200_000;
+    let check = |threads| {
+        Checker::new()
+            .threads(threads)
+            .step_limit(Some(steps))
+            .check_operations(&KvModel, &history)
+    };
+    let first = check(1);
+    assert_eq!(first.verdict, Verdict::Unknown);
+    assert_eq!(first.inconclusive, Some(Inconclusive::OutOfSteps { steps }));
+    assert!(
+        first
+            .describe()
+            .contains("gave up after 200000 search steps"),
+        "{}",
+        first.describe()
+    );
+    assert!(first
+        .partitions
+        .iter()
+        .all(|p| p.status == PartitionStatus::OutOfSteps));
+    for threads in [1, 4] {
+        let again = check(threads);
+        assert_eq!(again.partitions, first.partitions, "with {threads} threads");
+        assert_eq!(again.peak_memory_bytes, first.peak_memory_bytes);
+    }
+}
+
+/// A step limit large enough lets the search decide: an illegal partition behind hard ones is
+/// still found (the partitions take turns), and a short legal history is decided in a few
+/// steps.
+#[test]
+fn step_limit_still_decides_what_it_can() {
+    let mut history = Vec::new();
+    for key in ["a", "b"] {
+        history.extend(hard_kv_history(key, 22));
+    }
+    history.push(put(0, "z", "1", 0, 10));
+    history.push(get(1, "z", "", 20, 30));
+    let result = Checker::new()
+        .step_limit(Some(1_000_000))
+        .check_operations(&KvModel, &history);
+    assert_eq!(result.verdict, Verdict::Illegal, "{}", result.describe());
+
+    let legal = vec![put(0, "k", "1", 0, 10), get(1, "k", "1", 5, 30)];
+    let result = Checker::new()
+        .step_limit(Some(1_000))
+        .check_operations(&KvModel, &legal);
+    assert_eq!(result.verdict, Verdict::Linearizable);
+}

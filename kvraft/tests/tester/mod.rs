@@ -74,6 +74,20 @@ pub struct Config {
     stages: Stages,
 }
 
+/// What a Get that returned the wrong value usually means, for a failure message.
+pub fn wrong_value_hint(received: &str) -> &'static str {
+    if received.is_empty() {
+        "an empty value for a key that has one: the clerk returned a reply it should have \
+         retried (the default reply of a failed call or of ErrWrongLeader has an empty value), \
+         or a server answered before applying the key's writes"
+    } else {
+        "a stale read (a server answered the Get without going through the log, or as a \
+         leader that had lost its majority), or a Put that reported done but did not take \
+         effect last (a handler answered for a log index another leader had filled with a \
+         different command, or the duplicate table took a new request for an old one)"
+    }
+}
+
 /// A clerk made by the tester, with its number in the cluster so the tester can cut it off.
 pub struct TestClerk {
     pub id: u64,
@@ -260,12 +274,39 @@ impl Config {
     }
 
     /// `Get` through the clerk, which must return `expected`.
+    ///
+    /// # Panics
+    ///
+    /// With which Get it was, what the cluster looked like when it returned, and what a wrong
+    /// value usually means.
     pub fn check(&self, clerk: &TestClerk, client: usize, key: &str, expected: &str) {
         let value = self.get(clerk, client, key);
-        assert_eq!(
-            value, expected,
-            "Get({key}): expected:\n{expected}\nreceived:\n{value}"
-        );
+        if value != expected {
+            panic!(
+                "Get({key:?}) by client {client} returned {value:?}, expected {expected:?}\n  \
+                 when it returned: {}\n  what it usually means: {}",
+                self.describe_get(clerk),
+                wrong_value_hint(&value)
+            );
+        }
+    }
+
+    /// Whom a clerk's Get could have reached and who led when it returned, for a failure
+    /// message. The tester does not see which server answered.
+    pub fn describe_get(&self, clerk: &TestClerk) -> String {
+        let leader = match self.leader_and_term() {
+            Some((leader, term)) => format!("server {leader} thinks it leads, in term {term}"),
+            None => "no server thinks it leads".to_string(),
+        };
+        let faults = match self.describe_faults() {
+            faults if faults.is_empty() => String::new(),
+            faults => format!("; faults: {faults}"),
+        };
+        format!(
+            "the clerk reaches servers {:?}{faults}; {leader} (the tester cannot see which \
+             server answered: log it in your Get handler)",
+            self.cluster.clerk_reach(clerk.id)
+        )
     }
 
     /// What every server has persisted (a crashed one: what survived its crash).

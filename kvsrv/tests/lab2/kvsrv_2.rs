@@ -60,7 +60,7 @@ fn reliable_put_2() {
 /// Each put that answers `Ok` took effect and no other did, so the final version is the
 /// number of `Ok`s; and the history must be linearizable.
 #[test]
-fn put_concurrent_reliable_2() {
+pub(crate) fn put_concurrent_reliable_2() {
     labsim::run(|| {
         const CLIENTS: usize = 10;
         const DURATION: Duration = Duration::from_secs(1);
@@ -91,7 +91,7 @@ fn put_concurrent_reliable_2() {
 /// a put retried after it must answer `Version`. The version must then be `r + 1`: a put
 /// applied twice, or not at all, shows. The clerk must have answered `Maybe` at least once.
 #[test]
-fn unreliable_net_2() {
+pub(crate) fn unreliable_net_2() {
     labsim::run(|| {
         const ROUNDS: Version = 100;
         let config = Config::new(Spec {

@@ -112,7 +112,7 @@ fn lock_one_client_unreliable_2() {
 }
 
 #[test]
-fn lock_many_clients_unreliable_2() {
+pub(crate) fn lock_many_clients_unreliable_2() {
     labsim::run(|| {
         let spec = Spec {
             test: "lock_many_clients_unreliable_2",

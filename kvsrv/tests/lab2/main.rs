@@ -10,3 +10,4 @@ mod tester;
 
 mod kvsrv_2;
 mod lock_2;
+mod replay;

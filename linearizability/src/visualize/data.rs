@@ -66,6 +66,10 @@ struct DrawnPartition {
     steps: Vec<Step>,
     blocked: Option<usize>,
     illegal_next: Vec<IllegalNext>,
+    /// Operations that show why `blocked` cannot be linearized: reads that could still
+    /// follow the prefix but can no longer once `blocked` takes effect (a later get that
+    /// never saw an append, say). Empty when `blocked` is illegal in itself.
+    evidence: Vec<usize>,
 }
 
 /// A linearization point: the operation (index into `operations`) and the state after it.
@@ -153,15 +157,19 @@ fn select<M: Model>(
         .collect();
     let total: usize = result.partitions.iter().map(|p| p.operations.len()).sum();
     // An illegal partition first; a cancelled or unfinished one says less.
-    let first_failing = [PartitionStatus::Illegal, PartitionStatus::TimedOut]
-        .iter()
-        .find_map(|&wanted| result.partitions.iter().position(|p| p.status == wanted))
-        .or_else(|| {
-            result
-                .partitions
-                .iter()
-                .position(|p| p.status != PartitionStatus::Linearizable)
-        });
+    let first_failing = [
+        PartitionStatus::Illegal,
+        PartitionStatus::TimedOut,
+        PartitionStatus::OutOfSteps,
+    ]
+    .iter()
+    .find_map(|&wanted| result.partitions.iter().position(|p| p.status == wanted))
+    .or_else(|| {
+        result
+            .partitions
+            .iter()
+            .position(|p| p.status != PartitionStatus::Linearizable)
+    });
     let (partitions, mut description) = match (&focus.partition, first_failing) {
         (Some(wanted), _) => match labels.iter().position(|label| label == wanted) {
             Some(index) => (vec![index], format!("partition {wanted}")),
@@ -348,13 +356,64 @@ fn draw_partition<M: Model>(
             .filter_map(|op| position.get(&op).map(|&op| IllegalNext { op }))
             .collect()
     };
+    let evidence = info
+        .blocked
+        .filter(|_| info.status == PartitionStatus::Illegal)
+        .map(|blocked| evidence_against(model, operations, info, &state, blocked))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|op| position.get(&op).copied())
+        .collect();
     DrawnPartition {
         status: status_name(info.status),
         initial,
         steps,
         blocked: info.blocked.and_then(|op| position.get(&op).copied()),
         illegal_next,
+        evidence,
     }
+}
+
+/// The operations outside the prefix that `blocked` contradicts: each could still be
+/// linearized after the prefix (ending in `state`) but no longer once `blocked` has taken
+/// effect, by the model's [`can_follow`](Model::can_follow). Empty when `blocked` cannot
+/// step from `state` at all (it is its own evidence) or the model does not prune.
+fn evidence_against<M: Model>(
+    model: &M,
+    operations: &[OpView<'_, M>],
+    info: &PartitionInfo,
+    state: &M::State,
+    blocked: usize,
+) -> Vec<usize> {
+    let view = &operations[blocked];
+    let Some(after) = model.step(state, view.input, view.output) else {
+        return Vec::new();
+    };
+    let done: BTreeSet<usize> = info.linearization.iter().copied().collect();
+    let remaining: Vec<usize> = info
+        .operations
+        .iter()
+        .copied()
+        .filter(|op| !done.contains(op))
+        .collect();
+    let can_follow = |from: &M::State, op: usize, skip: usize| {
+        let mut between = remaining
+            .iter()
+            .filter(|&&other| other != op && other != skip)
+            .map(|&other| operations[other].input);
+        model.can_follow(
+            from,
+            operations[op].input,
+            operations[op].output,
+            &mut between,
+        )
+    };
+    remaining
+        .iter()
+        .copied()
+        .filter(|&op| op != blocked)
+        .filter(|&op| can_follow(state, op, op) && !can_follow(&after, op, blocked))
+        .collect()
 }
 
 /// Operations not in the prefix that could have been linearized next (called no later than
@@ -392,6 +451,7 @@ fn status_name(status: PartitionStatus) -> &'static str {
         PartitionStatus::Illegal => "illegal",
         PartitionStatus::Cancelled => "cancelled",
         PartitionStatus::TimedOut => "timed-out",
+        PartitionStatus::OutOfSteps => "out-of-steps",
         PartitionStatus::MemoryLimit => "memory-limit",
     }
 }

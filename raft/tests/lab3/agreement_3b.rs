@@ -149,7 +149,7 @@ fn leader_failure_3b() {
 
 /// Do the servers agree after a disconnected follower reconnects?
 #[test]
-fn fail_agree_3b() {
+pub(crate) fn fail_agree_3b() {
     labsim::run(|| {
         let servers = 3;
         let cfg = Config::new(spec(

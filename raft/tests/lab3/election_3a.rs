@@ -45,7 +45,7 @@ fn initial_election_3a() {
 }
 
 #[test]
-fn re_election_3a() {
+pub(crate) fn re_election_3a() {
     labsim::run(|| {
         let servers = 3;
         let cfg = Config::new(spec(

@@ -21,3 +21,26 @@ const REPLAYED: [&str; 3] = [
 fn one_seed_replays_exactly() {
     labtest::replay::assert_replays_exactly(&REPLAYED);
 }
+
+/// Short graded tests, run under 20 seeds, twice each: the same seed must give the same
+/// schedule (`labtest::replay::assert_deterministic_across_seeds`). Chosen for their cost: an election after the leader is cut off, and agreement with a follower cut off and back.
+const ACROSS_SEEDS: &[labtest::replay::GradedTest] = &[
+    (
+        "election_3a::re_election_3a",
+        crate::election_3a::re_election_3a,
+    ),
+    (
+        "agreement_3b::fail_agree_3b",
+        crate::agreement_3b::fail_agree_3b,
+    ),
+];
+
+/// Is every one of 20 seeds one run, event for event? Replays with
+/// `LAB_SEED=<first seed> cargo test -p raft --test lab3 twenty_seeds`.
+#[test]
+fn twenty_seeds_are_deterministic() {
+    labtest::replay::assert_deterministic_across_seeds(
+        "replay::twenty_seeds_are_deterministic",
+        ACROSS_SEEDS,
+    );
+}
