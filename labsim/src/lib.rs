@@ -142,6 +142,6 @@ pub mod time;
 pub use error::SimError;
 pub use mode::{run, Mode, SIM_VAR};
 pub use sim::{
-    current_seed, is_simulated, thread_report, virtual_time, Policy, Sim, SimStats,
+    current_policy, current_seed, is_simulated, thread_report, virtual_time, Policy, Sim, SimStats,
     DEFAULT_STALL_LIMIT, SCHED_VAR,
 };

@@ -168,8 +168,12 @@ fn picture_path(stages: &Stages, seed: u64) -> PathBuf {
 fn rerun_command(stages: &Stages, seed: u64) -> String {
     let test = stages.test();
     let cargo = format!("cargo test -p {} {} -- --nocapture", test.lab, test.test);
-    if labsim::is_simulated() {
-        format!("replay it exactly with: LAB_SIM=1 LAB_SEED={seed} {cargo}")
+    if let Some(policy) = labsim::current_policy() {
+        let scheduler = policy
+            .env_assignment()
+            .map(|assignment| format!("{assignment} "))
+            .unwrap_or_default();
+        format!("replay it exactly with: LAB_SIM=1 LAB_SEED={seed} {scheduler}{cargo}")
     } else {
         format!("rerun it with the same faults (not the same timing) with: LAB_SEED={seed} {cargo}")
     }

@@ -54,10 +54,6 @@ pub mod logging;
 pub mod real_only;
 pub mod replay;
 pub mod results;
-// run.rs's unit tests name a scratch directory by the process id, which clippy.toml forbids
-// as a seed; they only compile in the test build, so the lint is allowed there alone and the
-// library build still checks all of run.rs.
-#[cfg_attr(test, allow(clippy::disallowed_methods))]
 pub mod run;
 pub mod sizes;
 pub mod stages;

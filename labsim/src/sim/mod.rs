@@ -145,6 +145,12 @@ pub fn virtual_time() -> Option<Duration> {
     context::current().map(|context| context.now())
 }
 
+/// The scheduler of the calling thread's simulation, or `None` outside one (a replay command
+/// names it when it is not [`Policy::Random`]: [`Policy::env_assignment`]).
+pub fn current_policy() -> Option<Policy> {
+    context::current().map(|context| context.shared.policy)
+}
+
 /// The seed of the calling thread's simulation, or `None` outside one.
 pub fn current_seed() -> Option<u64> {
     context::current().map(|context| context.seed())

@@ -28,6 +28,8 @@ pub(crate) struct Shared {
     /// The real instant that virtual time zero maps to, so `Instant` stays a plain std value.
     pub(crate) base: std::time::Instant,
     pub(crate) seed: u64,
+    /// The scheduler it runs under.
+    pub(crate) policy: Policy,
     /// Every OS thread of the simulation, joined before `run` returns.
     pub(crate) os_threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
@@ -43,6 +45,7 @@ impl Shared {
             now_nanos: AtomicU64::new(0),
             base: std::time::Instant::now(),
             seed,
+            policy,
             os_threads: Mutex::new(Vec::new()),
         })
     }
