@@ -389,13 +389,7 @@ fn evidence_against<M: Model>(
     let Some(after) = model.step(state, view.input, view.output) else {
         return Vec::new();
     };
-    let done: BTreeSet<usize> = info.linearization.iter().copied().collect();
-    let remaining: Vec<usize> = info
-        .operations
-        .iter()
-        .copied()
-        .filter(|op| !done.contains(op))
-        .collect();
+    let remaining = not_linearized(info);
     let can_follow = |from: &M::State, op: usize, skip: usize| {
         let mut between = remaining
             .iter()
@@ -416,6 +410,16 @@ fn evidence_against<M: Model>(
         .collect()
 }
 
+/// The partition's operations that its longest linearizable prefix leaves out, in order.
+fn not_linearized(info: &PartitionInfo) -> Vec<usize> {
+    let done: BTreeSet<usize> = info.linearization.iter().copied().collect();
+    info.operations
+        .iter()
+        .copied()
+        .filter(|op| !done.contains(op))
+        .collect()
+}
+
 /// Operations not in the prefix that could have been linearized next (called no later than
 /// the first remaining return) but whose step from `state` is illegal.
 fn illegal_candidates<M: Model>(
@@ -424,13 +428,7 @@ fn illegal_candidates<M: Model>(
     info: &PartitionInfo,
     state: &M::State,
 ) -> Vec<usize> {
-    let done: BTreeSet<usize> = info.linearization.iter().copied().collect();
-    let remaining: Vec<usize> = info
-        .operations
-        .iter()
-        .copied()
-        .filter(|op| !done.contains(op))
-        .collect();
+    let remaining = not_linearized(info);
     let Some(first_return) = remaining.iter().map(|&op| operations[op].ret).min() else {
         return Vec::new();
     };
