@@ -310,8 +310,10 @@ fn a_bad_scheduler_is_refused_with_the_choices() {
     );
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(
-        run.stderr
-            .contains("LAB_SCHED=fair is not a scheduler; give random, pct or pct:<depth>"),
+        run.stderr.contains(
+            "LAB_SCHED=fair is not a scheduler; give random, pct, pct:<depth> or \
+             pct:<depth>:<steps>"
+        ),
         "{}",
         run.stderr
     );
