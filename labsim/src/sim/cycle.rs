@@ -41,17 +41,19 @@ fn waits_for(scheduler: &Scheduler, tid: Tid) -> Option<Vec<Tid>> {
 
 /// The threads stuck with `start` (itself first, then in the order they were reached) if
 /// `start` can never run again, or `None` if a free thread can be reached from it.
+///
+/// Runs at every block, so it costs nothing for the common waits (a condvar, a sleep, an
+/// unclaimed channel: free at once) and only as much as the chain of waits it follows, which
+/// is a few threads long: `reached` is searched linearly rather than sized by the thousands
+/// of threads a long simulation may have created.
 pub(crate) fn stuck_with(scheduler: &Scheduler, start: Tid) -> Option<Vec<Tid>> {
     let mut reached = vec![start];
-    let mut seen = vec![false; scheduler.slots.len()];
-    seen[start] = true;
     let mut next = 0;
     while next < reached.len() {
         let tid = reached[next];
         next += 1;
         for target in waits_for(scheduler, tid)? {
-            if !seen[target] {
-                seen[target] = true;
+            if !reached.contains(&target) {
                 reached.push(target);
             }
         }
