@@ -20,52 +20,6 @@ fn watchdog() -> Sender<()> {
     stop
 }
 
-/// Two threads take two locks in opposite orders while a watchdog's deadline is pending: is
-/// the cycle reported at once (virtual milliseconds, not at the watchdog's 120 s), naming
-/// both threads, both `file:line`s and both locks, with the watchdog listed apart?
-#[test]
-fn lock_order_cycle_is_reported_before_pending_timers() {
-    let error = Sim::new(3)
-        .run(|| {
-            let _watchdog = watchdog();
-            let a = Arc::new(Mutex::new(()));
-            let b = Arc::new(Mutex::new(()));
-            let (a2, b2) = (Arc::clone(&a), Arc::clone(&b));
-            let first = thread::spawn("first", move || {
-                let _a = a2.lock();
-                thread::sleep(Duration::from_millis(1));
-                let _b = b2.lock();
-            });
-            let _b = b.lock();
-            thread::sleep(Duration::from_millis(1));
-            let _a = a.lock();
-            first.join().unwrap();
-        })
-        .unwrap_err();
-    let SimError::Deadlock { at, ref report, .. } = error else {
-        panic!("expected a deadlock: {error}");
-    };
-    assert!(
-        at < Duration::from_millis(10),
-        "reported at {at:?}: {report}"
-    );
-    let here = "labsim/tests/sim_cycles.rs:";
-    let (cycle, others) = report.split_once(" other threads:").expect(report);
-    assert!(
-        cycle.starts_with("a cycle of waits: 2 thread(s)"),
-        "{report}"
-    );
-    for thread in ["'main' (#0)", "'first' (#2)"] {
-        assert!(
-            cycle.contains(&format!("thread {thread} at {here}")),
-            "{report}"
-        );
-    }
-    assert!(cycle.contains("held by 'first' (#2, locked at"), "{report}");
-    assert!(cycle.contains("held by 'main' (#0, locked at"), "{report}");
-    assert!(others.contains("thread 'watchdog' (#1)"), "{report}");
-}
-
 /// An RPC made under a lock, as a Raft ticker that sends RequestVote while holding its lock:
 /// a caller locks its own server, then waits (with a periodic liveness check, as labrpc's
 /// calls do) for a handler thread that needs the other server's lock.
