@@ -18,9 +18,12 @@
 //!
 //! # Layout
 //!
-//! Everything is in this file: two functions, one error enum and one size limit.
+//! This file: two functions, one error enum and one size limit; [`bytes`]: a `Vec<u8>` field
+//! encoded as one block (`#[serde(with = "labcodec::bytes")]`), the same bytes on the wire.
 
 #![warn(missing_docs)]
+
+pub mod bytes;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -143,5 +143,5 @@ pub use error::SimError;
 pub use mode::{run, Mode, SIM_VAR};
 pub use sim::{
     current_policy, current_seed, is_simulated, thread_report, virtual_time, Policy, Sim, SimStats,
-    DEFAULT_STALL_LIMIT, SCHED_VAR,
+    DEFAULT_STACK_SIZE, DEFAULT_STALL_LIMIT, SCHED_VAR, STACK_VAR,
 };

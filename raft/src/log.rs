@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 pub struct Entry {
     /// The leader's term when it appended the entry.
     pub term: u64,
-    /// The command, opaque bytes the service encoded.
+    /// The command, opaque bytes the service encoded (copied as one block when encoded:
+    /// the whole log is encoded on every save).
+    #[serde(with = "labcodec::bytes")]
     pub command: Vec<u8>,
 }
 

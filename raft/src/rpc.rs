@@ -77,6 +77,7 @@ pub struct InstallSnapshotArgs {
     /// The term of that entry.
     pub last_included_term: u64,
     /// The service's snapshot bytes.
+    #[serde(with = "labcodec::bytes")]
     pub data: Vec<u8>,
 }
 

@@ -3,15 +3,15 @@
 //! use in simulation.
 
 use std::cell::{Cell, RefCell};
-use std::panic::Location;
+use std::panic::{self, Location};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use super::scheduler::{Scheduler, Status};
 use super::shared::Shared;
 use super::wait::{join_key, Blocked, Key, ObjectId, Tid, Wait, Wake};
-use super::{cycle, report};
+use super::{cycle, executor, report};
 use crate::error::SimError;
 
 /// How far virtual time moves when a thread starts a timed wait whose deadline has already
@@ -25,9 +25,15 @@ const ENDED_WAIT_PAUSE: Duration = Duration::from_millis(1);
 const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 thread_local! {
-    /// Fast flag for the real-mode path: one thread-local load, no borrow.
+    /// Fast flag for the real-mode path: one thread-local load, no borrow. Set on the OS
+    /// thread that runs a simulation.
     static IN_SIM: Cell<bool> = const { Cell::new(false) };
-    static CONTEXT: RefCell<Option<Context>> = const { RefCell::new(None) };
+    /// The simulation this OS thread runs (its simulated thread is the executor's running
+    /// one).
+    static SIMULATION: RefCell<Option<Arc<Shared>>> = const { RefCell::new(None) };
+    /// The message of the last panic on this OS thread, kept by labsim's panic hook: a
+    /// thread that must wait while it unwinds ends the simulation with it.
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 /// Simulations alive in this process. While it is zero (a program that never simulates)
@@ -37,7 +43,9 @@ static SIMULATIONS: AtomicUsize = AtomicUsize::new(0);
 /// Whether the calling thread belongs to a simulation.
 #[inline]
 pub(crate) fn in_sim() -> bool {
-    SIMULATIONS.load(Ordering::Relaxed) != 0 && IN_SIM.with(Cell::get)
+    SIMULATIONS.load(Ordering::Relaxed) != 0
+        && IN_SIM.with(Cell::get)
+        && executor::running().is_some()
 }
 
 /// Counts a simulation as alive until the returned token is dropped. Created before the
@@ -63,13 +71,56 @@ pub(crate) fn current() -> Option<Context> {
     if !in_sim() {
         return None;
     }
-    CONTEXT.with(|context| context.borrow().clone())
+    let tid = executor::running()?.tid;
+    SIMULATION.with(|simulation| {
+        let shared = simulation.borrow().clone()?;
+        Some(Context { shared, tid })
+    })
 }
 
-/// Makes the calling OS thread thread `tid` of `shared`, for the rest of its life.
-pub(crate) fn enter(shared: Arc<Shared>, tid: Tid) {
-    CONTEXT.with(|context| *context.borrow_mut() = Some(Context { shared, tid }));
+/// Makes the calling OS thread the one that runs `shared`'s threads, for the rest of its
+/// life.
+pub(crate) fn enter(shared: Arc<Shared>) {
+    SIMULATION.with(|simulation| *simulation.borrow_mut() = Some(shared));
     IN_SIM.with(|flag| flag.set(true));
+}
+
+/// Puts labsim's panic hook in front of the one installed (once per process). For a panic in
+/// a simulated thread it keeps the message (see `LAST_PANIC`) and says which simulated thread
+/// panicked, since std's message that follows names the OS thread, which runs every thread of
+/// the simulation; any other panic goes to the previous hook alone.
+pub(crate) fn install_panic_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if let Some(context) = current() {
+                let message = super::threads::panic_message(info.payload());
+                LAST_PANIC.with(|last| *last.borrow_mut() = Some(message));
+                // `try_lock`: a panic inside labsim's own bookkeeping must not deadlock here.
+                if let Some(guard) = context.shared.scheduler.try_lock() {
+                    eprintln!(
+                        "labsim: simulated thread '{}' (#{}) panicked at virtual time {:?} \
+                         (simulation seed {}):",
+                        guard.name(context.tid),
+                        context.tid,
+                        guard.now,
+                        context.shared.seed
+                    );
+                }
+            }
+            previous(info);
+        }));
+    });
+}
+
+/// The message of the last panic on this OS thread, if the hook saw it.
+fn last_panic() -> String {
+    LAST_PANIC
+        .with(|last| last.borrow().clone())
+        .unwrap_or_else(|| {
+            "(the message was not kept: another panic hook replaced labsim's)".into()
+        })
 }
 
 /// A simulated thread's handle on its simulation.
@@ -98,7 +149,7 @@ impl Context {
         }
         let mut guard = self.shared.lock();
         if guard.aborted {
-            self.shared.bail(&mut guard);
+            self.shared.bail(&mut guard, self.tid);
             return;
         }
         if let Some(next) = choose(&mut guard, self.tid) {
@@ -117,12 +168,26 @@ impl Context {
         location: &'static Location<'static>,
     ) -> Wake {
         let mut guard = self.shared.lock();
+        if std::thread::panicking() && !guard.aborted {
+            // This thread unwinds from a panic and must wait (a `Drop` that locks or joins).
+            // No other thread may run while a stack unwinds (std counts panics per OS
+            // thread, and they all share one), and the panic ends the simulation anyway:
+            // end it now.
+            let error = SimError::Panicked {
+                seed: self.shared.seed,
+                at: guard.now,
+                thread: guard.name(self.tid).to_string(),
+                message: last_panic(),
+            };
+            self.shared.fail(&mut guard, error);
+            guard.slots[self.tid].unwinding = true;
+        }
         if guard.aborted {
-            let wake = self.shared.bail(&mut guard);
+            let wake = self.shared.bail(&mut guard, self.tid);
             drop(guard);
             // The simulation has ended and this thread is unwinding (a `Drop` that waits):
-            // nothing will wake it, while the other threads unwind in real time. A short real
-            // pause keeps a wait loop from spinning hot meanwhile.
+            // nothing will wake it. A short real pause keeps a wait loop from spinning hot
+            // (the supervisor gives up on a simulation whose threads do not finish).
             std::thread::sleep(ENDED_WAIT_PAUSE);
             return wake;
         }
@@ -151,7 +216,7 @@ impl Context {
                 report: report::cycle(&guard, &stuck),
             };
             self.shared.fail(&mut guard, error);
-            return self.shared.bail(&mut guard);
+            return self.shared.bail(&mut guard, self.tid);
         }
         self.shared.run_next_and_wait(&mut guard, self.tid)
     }
@@ -222,6 +287,15 @@ impl Context {
         }
     }
 
+    /// The thread that holds mutex `key`, if any.
+    pub(crate) fn holder_of(&self, key: Key) -> Option<Tid> {
+        self.shared
+            .lock()
+            .holders
+            .get(&key)
+            .map(|(holder, _)| *holder)
+    }
+
     /// Whether thread `tid` of this simulation has finished.
     pub(crate) fn is_finished(&self, tid: Tid) -> bool {
         let guard = self.shared.lock();
@@ -274,6 +348,11 @@ impl Context {
     /// A fresh seed for a user RNG, deterministic in the simulation's seed and schedule.
     pub(crate) fn user_seed(&self) -> u64 {
         self.shared.lock().user_seed()
+    }
+
+    /// This thread's name.
+    pub(crate) fn name(&self) -> String {
+        self.shared.scheduler.lock().name(self.tid).to_string()
     }
 
     /// The simulation's seed.

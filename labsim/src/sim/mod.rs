@@ -4,7 +4,9 @@
 //!
 //! - `context`: the thread-local handle that makes a thread part of a simulation;
 //! - `scheduler`: threads, runnable list, timers and wait queues (bookkeeping only);
-//! - `shared`: the scheduler under its lock, and handing the run token between OS threads;
+//! - `shared`: the scheduler under its lock, and handing the run token from thread to thread;
+//! - `executor`: the one OS thread a simulation runs on, each simulated thread a coroutine;
+//! - `overflow`: naming a simulated thread that overflows its stack;
 //! - `threads`: starting and finishing simulated threads;
 //! - `supervisor`: the caller of `run` waits for the end and watches for stalls;
 //! - `cycle`: finding threads that wait for each other; `report`: the deadlock report and
@@ -13,6 +15,8 @@
 
 pub(crate) mod context;
 mod cycle;
+mod executor;
+mod overflow;
 mod pct;
 mod policy;
 mod report;
@@ -31,6 +35,15 @@ pub use policy::{Policy, SCHED_VAR};
 pub use stats::SimStats;
 
 use crate::error::SimError;
+
+/// The stack each simulated thread gets unless [`Sim::stack_size`] or [`STACK_VAR`] says
+/// otherwise: std's default for a spawned thread, so code that ran on an OS thread fits. Only
+/// the pages a thread touches take memory.
+pub const DEFAULT_STACK_SIZE: usize = 2 << 20;
+
+/// The environment variable that sets the stack of every simulated thread: bytes, or a
+/// number with `K` or `M` (`LAB_SIM_STACK=16M`). [`Sim::stack_size`] overrides it.
+pub const STACK_VAR: &str = "LAB_SIM_STACK";
 
 /// How long a thread may keep the run token in real time without reaching a labsim primitive
 /// before the simulation fails as stalled (see [`Sim::stall_limit`]).
@@ -62,6 +75,7 @@ pub struct Sim {
     seed: u64,
     stall_limit: Duration,
     policy: Policy,
+    stack_size: Option<usize>,
 }
 
 impl Sim {
@@ -71,7 +85,16 @@ impl Sim {
             seed,
             stall_limit: DEFAULT_STALL_LIMIT,
             policy: Policy::Random,
+            stack_size: None,
         }
+    }
+
+    /// Sets the stack size of every simulated thread, in bytes (by default
+    /// [`DEFAULT_STACK_SIZE`], or what [`STACK_VAR`] says). A thread that runs past its stack
+    /// ends the process with a report naming it, as an OS thread's overflow does.
+    pub fn stack_size(mut self, bytes: usize) -> Sim {
+        self.stack_size = Some(bytes);
+        self
     }
 
     /// Sets the scheduler ([`Policy::Random`] by default).
@@ -94,10 +117,16 @@ impl Sim {
     }
 
     /// Runs `main` as thread `main` of a new simulation and returns its value once it
-    /// returns. Threads still alive then are unwound (as if the process exited). Fails on
-    /// deadlock, on a panic in any simulated thread, and on a stall.
+    /// returns. Threads still alive then are unwound, one at a time (as if the process
+    /// exited, except that their destructors run). Fails on deadlock, on a panic in any
+    /// simulated thread, and on a stall.
     ///
-    /// Panics when called from inside a simulation.
+    /// Every simulated thread runs on one OS thread started for the simulation (named as
+    /// the caller is, so a test's panic message names the test), as a coroutine with its own
+    /// stack; a switch between them is a jump in user space.
+    ///
+    /// Panics when called from inside a simulation, and when [`STACK_VAR`] is set to
+    /// something that is not a size.
     pub fn run<F, T>(self, main: F) -> Result<T, SimError>
     where
         F: FnOnce() -> T + Send + 'static,
@@ -116,10 +145,16 @@ impl Sim {
             !context::in_sim(),
             "labsim: Sim::run called from inside a simulation"
         );
+        let stack_size = self.stack_size.unwrap_or_else(stack_size_from_env);
+        context::install_panic_hook();
         let _alive = context::simulation_alive();
         let shared = shared::Shared::new(self.seed, self.policy);
-        let main_result = threads::start_os_thread(Arc::clone(&shared), 0, "main".into(), main);
-        supervisor::supervise(&shared, self.stall_limit);
+        let (body, main_result) = threads::main_thread(&shared, main);
+        let name = std::thread::current()
+            .name()
+            .map_or_else(|| format!("labsim seed {}", self.seed), str::to_string);
+        let executor = executor::start(Arc::clone(&shared), name, stack_size, body);
+        supervisor::supervise(&shared, self.stall_limit, executor);
         let (failure, stats) = {
             let mut guard = shared.scheduler.lock();
             (guard.failure.take(), guard.stats.clone())
@@ -132,6 +167,32 @@ impl Sim {
             Err(_) => panic!("labsim: main ended without a value and without a failure"),
         }
     }
+}
+
+/// The stack size [`STACK_VAR`] asks for, or [`DEFAULT_STACK_SIZE`].
+fn stack_size_from_env() -> usize {
+    match std::env::var(STACK_VAR) {
+        Err(_) => DEFAULT_STACK_SIZE,
+        Ok(text) => parse_size(&text).unwrap_or_else(|| {
+            panic!(
+                "labsim: {STACK_VAR}={text:?} is not a stack size: write bytes, or a number \
+                 with K or M (say {STACK_VAR}=16M), at least 64K"
+            )
+        }),
+    }
+}
+
+/// `"65536"`, `"64K"`, `"16M"` (either case) as bytes; `None` for anything else or for less
+/// than 64 KiB.
+fn parse_size(text: &str) -> Option<usize> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().last()? {
+        (at, 'k' | 'K') => (&text[..at], 1 << 10),
+        (at, 'm' | 'M') => (&text[..at], 1 << 20),
+        _ => (text, 1),
+    };
+    let bytes = digits.parse::<usize>().ok()?.checked_mul(unit)?;
+    (bytes >= 64 << 10).then_some(bytes)
 }
 
 /// Whether the calling thread belongs to a simulation.
@@ -164,4 +225,19 @@ pub fn thread_report() -> Option<String> {
     let context = context::current()?;
     let guard = context.shared.scheduler.lock();
     Some(report::threads(&guard, Some(context.tid)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn stack_sizes_parse_with_units_and_refuse_nonsense() {
+        assert_eq!(parse_size("16M"), Some(16 << 20));
+        assert_eq!(parse_size("512k"), Some(512 << 10));
+        assert_eq!(parse_size(" 1048576 "), Some(1 << 20));
+        for bad in ["", "M", "16G", "-1M", "lots", "1K", "99999999999999999999M"] {
+            assert_eq!(parse_size(bad), None, "{bad:?}");
+        }
+    }
 }

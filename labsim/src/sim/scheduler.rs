@@ -1,5 +1,6 @@
 //! The scheduler's state: threads, who may run, timers and wait queues. Pure bookkeeping
-//! under the simulation's lock; handing the run token between OS threads is `shared.rs`.
+//! under the simulation's lock; handing the run token over is `shared.rs`, switching stacks
+//! `executor.rs`.
 //!
 //! Determinism rests on three rules kept here: every choice draws from the seeded
 //! [`SplitMix64`]; every list the choices index (`runnable`, wait queues) changes in an order
@@ -12,8 +13,6 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
-use parking_lot::Condvar;
-
 use super::pct::Pct;
 use super::policy::Policy;
 use super::rng::{mix, SplitMix64};
@@ -22,11 +21,13 @@ use super::wait::{Blocked, Key, ObjectId, Tid, Wake};
 use crate::error::SimError;
 
 /// At a scheduling point where the running thread could go on, it is preempted with odds 1
-/// in this. Every switch costs two OS context switches, and most scheduling points (a lock
-/// taken, a message sent) are where nothing interesting can interleave; a key/value test
-/// crosses 100-250 of them per client operation. Switching at every point with equal odds
-/// made simulated kvraft about 2.5 times slower than 1 in 8 does, while a thread that blocks
-/// always hands over, and every interleaving stays possible at every point.
+/// in this. Most scheduling points (a lock taken, a message sent) are where nothing
+/// interesting can interleave; a key/value test crosses 100-250 of them per client
+/// operation. When a switch cost two OS context switches, switching at every point with
+/// equal odds made simulated kvraft about 2.5 times slower than 1 in 8 did; the odds are
+/// kept now that a switch is a user-space jump, so that a seed replays the schedule it gave
+/// before. A thread that blocks always hands over, and every interleaving stays possible at
+/// every point.
 pub(crate) const PREEMPTION_ODDS: usize = 8;
 
 /// Label of the scheduler's random stream.
@@ -39,8 +40,9 @@ pub(crate) struct Slot {
     /// The name given at spawn, for reports.
     pub(crate) name: Arc<str>,
     pub(crate) status: Status,
-    /// The OS thread sleeps on this until the run token comes to it.
-    pub(crate) turn: Arc<Condvar>,
+    /// Set once it unwinds because the simulation ended (or because it blocked while
+    /// unwinding from a panic): from then on its waits return at once.
+    pub(crate) unwinding: bool,
     /// Sequence number of its pending timer; a timer entry whose number differs is stale.
     timer: Option<u64>,
     /// Why it was last woken.
@@ -94,8 +96,10 @@ pub(crate) struct Scheduler {
     /// primitive stops blocking.
     pub(crate) aborted: bool,
     pub(crate) main_finished: bool,
-    /// OS threads not yet past their last use of the simulation.
-    pub(crate) live_os_threads: usize,
+    /// Threads not yet finished.
+    pub(crate) live_threads: usize,
+    /// Set when the simulation's OS thread has run every thread to its end.
+    pub(crate) executor_done: bool,
 }
 
 impl Scheduler {
@@ -125,7 +129,8 @@ impl Scheduler {
             failure: None,
             aborted: false,
             main_finished: false,
-            live_os_threads: 0,
+            live_threads: 0,
+            executor_done: false,
         };
         let main = scheduler.add_thread("main");
         scheduler.runnable.clear();
@@ -139,7 +144,7 @@ impl Scheduler {
         self.slots.push(Slot {
             name: name.into(),
             status: Status::Runnable,
-            turn: Arc::new(Condvar::new()),
+            unwinding: false,
             timer: None,
             woke: Wake::Notified,
         });
@@ -147,7 +152,7 @@ impl Scheduler {
         if let Some(pct) = &mut self.pct {
             pct.add_thread(tid, &mut self.rng);
         }
-        self.live_os_threads += 1;
+        self.live_threads += 1;
         self.stats.threads += 1;
         tid
     }

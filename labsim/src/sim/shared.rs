@@ -1,5 +1,5 @@
 //! One simulation's shared core: the scheduler under its lock, and handing the run token
-//! from one OS thread to another.
+//! from one simulated thread to another.
 
 use std::panic;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
+use super::executor;
 use super::policy::Policy;
 use super::report;
 use super::scheduler::Scheduler;
@@ -15,13 +16,14 @@ use super::wait::{Tid, Wake};
 use crate::error::SimError;
 
 /// The payload a simulated thread unwinds with when its simulation ends under it. The thread
-/// wrappers catch it and exit quietly.
+/// wrappers catch it and finish quietly.
 pub(crate) struct Aborted;
 
 /// The state of one simulation, shared by its threads and its supervisor.
 pub(crate) struct Shared {
     pub(crate) scheduler: Mutex<Scheduler>,
-    /// The supervisor sleeps on this; signalled at failure, main's return and thread exit.
+    /// The supervisor sleeps on this; signalled at failure, main's return and when the
+    /// simulation's OS thread is done.
     pub(crate) done: Condvar,
     /// Virtual time in nanoseconds, readable without the lock (`Instant::now`).
     now_nanos: AtomicU64,
@@ -30,8 +32,6 @@ pub(crate) struct Shared {
     pub(crate) seed: u64,
     /// The scheduler it runs under.
     pub(crate) policy: Policy,
-    /// Every OS thread of the simulation, joined before `run` returns.
-    pub(crate) os_threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
 
 /// The locked scheduler, as passed around by the token hand-over code.
@@ -46,7 +46,6 @@ impl Shared {
             base: std::time::Instant::now(),
             seed,
             policy,
-            os_threads: Mutex::new(Vec::new()),
         })
     }
 
@@ -94,32 +93,34 @@ impl Shared {
         self.wait_turn(guard, me)
     }
 
-    /// Gives the token to `next` (which must not be the caller).
+    /// Gives the token to `next` (which must not be the caller); the simulation's loop
+    /// resumes `next` once the caller suspends.
     pub(crate) fn hand_over(&self, guard: &mut Guard<'_>, next: Tid) {
         guard.running = Some(next);
         guard.note_switch(next);
-        guard.slots[next].turn.notify_one();
     }
 
-    /// Sleeps until the token comes back to `me`; returns why `me` was woken. When the
-    /// simulation ends meanwhile, unwinds (or returns `Aborted` if already unwinding).
+    /// Suspends `me` (the caller) until the token comes back to it; returns why `me` was
+    /// woken. When the simulation ends meanwhile, unwinds (or returns `Aborted` if already
+    /// unwinding).
     pub(crate) fn wait_turn(&self, guard: &mut Guard<'_>, me: Tid) -> Wake {
-        let turn = Arc::clone(&guard.slots[me].turn);
         while guard.running != Some(me) && !guard.aborted {
-            turn.wait(guard);
+            MutexGuard::unlocked(guard, executor::suspend);
         }
         if guard.aborted {
-            return self.bail(guard);
+            return self.bail(guard, me);
         }
         guard.slots[me].woke
     }
 
-    /// The simulation has ended: a thread not yet unwinding starts to (with [`Aborted`]); one
-    /// already unwinding gets `Wake::Aborted` and must carry on without blocking.
-    pub(crate) fn bail(&self, guard: &mut Guard<'_>) -> Wake {
-        if std::thread::panicking() {
+    /// The simulation has ended: thread `me` (the caller), unless it is unwinding already,
+    /// starts to (with [`Aborted`]); one already unwinding gets `Wake::Aborted` and must
+    /// carry on without blocking.
+    pub(crate) fn bail(&self, guard: &mut Guard<'_>, me: Tid) -> Wake {
+        if guard.slots[me].unwinding {
             return Wake::Aborted;
         }
+        guard.slots[me].unwinding = true;
         MutexGuard::unlocked(guard, || panic::resume_unwind(Box::new(Aborted)))
     }
 
@@ -131,12 +132,10 @@ impl Shared {
         self.end(guard);
     }
 
-    /// Ends the simulation: every thread waiting for its turn wakes up and unwinds.
+    /// Ends the simulation: the loop stops handing out the token and unwinds every thread
+    /// left, one at a time.
     pub(crate) fn end(&self, guard: &mut Guard<'_>) {
         guard.aborted = true;
-        for slot in &guard.slots {
-            slot.turn.notify_all();
-        }
         self.done.notify_all();
     }
 }

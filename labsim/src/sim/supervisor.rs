@@ -10,8 +10,8 @@ use crate::error::SimError;
 /// How long, at most, the supervisor sleeps between two looks at the simulation.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
-/// How long the threads of an ended simulation get to unwind and exit before the supervisor
-/// stops waiting for them (a thread stuck in a busy loop never exits).
+/// How long the threads of an ended simulation get to unwind before the supervisor stops
+/// waiting for them (a thread stuck in a busy loop never finishes).
 const EXIT_GRACE: Duration = Duration::from_secs(5);
 
 /// A counter the watchdog expects to move, and since when it has not.
@@ -40,8 +40,12 @@ impl Watch {
 /// Waits until main returns or the simulation fails; fails it when, for `stall_limit` of
 /// real time, no primitive is reached (stall), no thread blocks (livelock), or virtual time
 /// does not move (threads that wake each other at one instant forever); then waits (bounded)
-/// for every thread to exit.
-pub(crate) fn supervise(shared: &Shared, stall_limit: Duration) {
+/// for the simulation's OS thread to unwind every thread, and joins it.
+pub(crate) fn supervise(
+    shared: &Shared,
+    stall_limit: Duration,
+    executor: std::thread::JoinHandle<()>,
+) {
     let mut guard = shared.scheduler.lock();
     let mut progress = Watch::new(guard.progress);
     let mut blocks = Watch::new(guard.blocks);
@@ -85,32 +89,20 @@ pub(crate) fn supervise(shared: &Shared, stall_limit: Duration) {
         }
     }
     let deadline = Instant::now() + EXIT_GRACE;
-    while guard.live_os_threads > 0 {
+    while !guard.executor_done {
         if shared.done.wait_until(&mut guard, deadline).timed_out() {
             log::warn!(
                 target: "labsim",
-                "simulation (seed {}): {} thread(s) did not exit ({}); leaving them",
+                "simulation (seed {}): {} thread(s) did not finish ({}); leaving its OS thread",
                 shared.seed,
-                guard.live_os_threads,
+                guard.live_threads,
                 unfinished_names(&guard)
             );
-            break;
+            return;
         }
     }
-    let all_done = guard.live_os_threads == 0;
     drop(guard);
-    join_os_threads(shared, all_done);
-}
-
-/// Joins the simulation's OS threads: all of them when every one is past its last use of
-/// the simulation (they are about to exit), else only those already gone.
-fn join_os_threads(shared: &Shared, all_done: bool) {
-    let threads = std::mem::take(&mut *shared.os_threads.lock());
-    for thread in threads {
-        if all_done || thread.is_finished() {
-            let _ = thread.join();
-        }
-    }
+    let _ = executor.join();
 }
 
 /// The names of the threads that have not finished, for the warning about them.

@@ -1,4 +1,4 @@
-//! Simulated threads: starting one on its own OS thread, and ending it.
+//! Simulated threads: starting one as a coroutine of its simulation, and ending it.
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use super::context::{self, Context};
+use super::context::Context;
+use super::executor;
 use super::shared::{Aborted, Shared};
 use super::wait::{join_key, Tid};
 use crate::error::SimError;
@@ -14,9 +15,7 @@ use crate::error::SimError;
 /// What a simulated thread's body gave: its value or its panic payload.
 pub(crate) type Outcome<T> = std::thread::Result<T>;
 
-/// Where a simulated thread leaves its outcome for its joiner. (The OS thread itself returns
-/// nothing: its std handle is kept by the simulation, which joins every OS thread before
-/// `run` returns.)
+/// Where a simulated thread leaves its outcome for its joiner.
 pub(crate) type ResultSlot<T> = Arc<Mutex<Option<Outcome<T>>>>;
 
 /// How a thread's body ended, as `finish` needs to know it.
@@ -45,7 +44,7 @@ where
     T: Send + 'static,
 {
     let tid = register(context, &name);
-    let slot = start_os_thread(Arc::clone(&context.shared), tid, name, body);
+    let slot = start(&context.shared, tid, body);
     context.yield_now();
     (tid, slot)
 }
@@ -54,65 +53,64 @@ where
 pub(crate) fn register(context: &Context, name: &str) -> Tid {
     let mut guard = context.shared.lock();
     if guard.aborted {
-        context.shared.bail(&mut guard);
+        context.shared.bail(&mut guard, context.tid);
     }
     guard.add_thread(name)
 }
 
-/// Starts the OS thread that plays thread `tid`, handing its std handle to the simulation.
-pub(crate) fn start_os_thread<F, T>(
-    shared: Arc<Shared>,
-    tid: Tid,
-    name: String,
-    body: F,
-) -> ResultSlot<T>
+/// Makes `body` the coroutine of registered thread `tid`, and returns where its outcome
+/// will be. `body` may borrow: the caller keeps what it borrows alive until `tid` finishes
+/// (see `executor::add`).
+pub(crate) fn start<'a, F, T>(shared: &Arc<Shared>, tid: Tid, body: F) -> ResultSlot<T>
+where
+    F: FnOnce() -> T + 'a,
+    T: 'a,
+{
+    let slot = ResultSlot::default();
+    let (thread_shared, thread_slot) = (Arc::clone(shared), Arc::clone(&slot));
+    executor::add(
+        shared,
+        tid,
+        Box::new(move || run_thread(&thread_shared, tid, body, &thread_slot)),
+    );
+    slot
+}
+
+/// The body of thread `main` (id 0, registered by the scheduler), for the simulation's OS
+/// thread to start, and where its outcome will be.
+pub(crate) fn main_thread<F, T>(
+    shared: &Arc<Shared>,
+    main: F,
+) -> (Box<dyn FnOnce() + Send>, ResultSlot<T>)
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
     let slot = ResultSlot::default();
-    let (thread_shared, thread_slot) = (Arc::clone(&shared), Arc::clone(&slot));
-    let os_thread = std::thread::Builder::new()
-        .name(name)
-        .spawn(move || run_thread(thread_shared, tid, body, &thread_slot))
-        .unwrap_or_else(|error| panic!("labsim: cannot start an OS thread: {error}"));
-    let mut os_threads = shared.os_threads.lock();
-    reap_exited(&mut os_threads);
-    os_threads.push(os_thread);
-    slot
+    let (thread_shared, thread_slot) = (Arc::clone(shared), Arc::clone(&slot));
+    let body = Box::new(move || run_thread(&thread_shared, 0, main, &thread_slot));
+    (body, slot)
 }
 
-/// Joins the OS threads that have exited, so that a long simulation with many short-lived
-/// threads does not keep their stacks until the end.
-fn reap_exited(os_threads: &mut Vec<std::thread::JoinHandle<()>>) {
-    let mut index = 0;
-    while index < os_threads.len() {
-        if os_threads[index].is_finished() {
-            let _ = os_threads.swap_remove(index).join();
-        } else {
-            index += 1;
-        }
-    }
-}
-
-/// The life of a simulated thread: wait for the first turn, run, leave the outcome in
-/// `slot`, finish.
-pub(crate) fn run_thread<F, T>(
-    shared: Arc<Shared>,
-    tid: Tid,
-    body: F,
-    slot: &Mutex<Option<Outcome<T>>>,
-) where
+/// The life of a simulated thread: check that the simulation still runs, run, leave the
+/// outcome in `slot`, finish.
+fn run_thread<F, T>(shared: &Shared, tid: Tid, body: F, slot: &Mutex<Option<Outcome<T>>>)
+where
     F: FnOnce() -> T,
 {
-    context::enter(Arc::clone(&shared), tid);
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         shared.wait_turn(&mut shared.lock(), tid);
         body()
     }));
     let ending = Ending::of(&outcome);
     *slot.lock() = Some(outcome);
-    finish(&shared, tid, ending);
+    finish(shared, tid, ending);
+}
+
+/// Runs thread `tid` of the calling thread's ended simulation to its end now (see
+/// `executor::run_to_end`); nothing to do when it has finished.
+pub(crate) fn finish_now(tid: Tid) {
+    executor::run_to_end(tid);
 }
 
 /// Takes a finished thread's outcome out of its slot.
@@ -147,8 +145,7 @@ pub(crate) fn fail_with_panic(context: &Context, payload: &(dyn Any + Send)) {
 fn finish(shared: &Shared, tid: Tid, ending: Ending) {
     let mut guard = shared.lock();
     guard.slots[tid].status = super::scheduler::Status::Finished;
-    guard.live_os_threads -= 1;
-    shared.done.notify_all();
+    guard.live_threads -= 1;
     if let Ending::Panicked(message) = ending {
         let error = SimError::Panicked {
             seed: shared.seed,

@@ -8,6 +8,7 @@ use std::panic::Location;
 use crate::sim::context::{self, Context};
 use std::sync::atomic::AtomicU32;
 
+use crate::sim::threads;
 use crate::sim::wait::{Key, ObjectId, Wait, Wake};
 
 /// A mutual-exclusion lock shaped like `parking_lot::Mutex`: `lock()` returns a guard, no
@@ -216,9 +217,15 @@ pub(crate) fn acquire<'a, T: ?Sized>(
         }
         let wait = Wait::Lock { key, mutex: object };
         if context.block(&[key], None, wait, location) == Wake::Aborted {
-            // The simulation ended and this thread is unwinding: the holder unwinds too and
-            // will let go, so a real wait is safe.
-            return mutex.lock();
+            // The simulation ended and this thread is unwinding. The holder is suspended
+            // (one thread runs at a time): unwinding it to its end lets go of the lock.
+            if let Some(holder) = context.holder_of(key) {
+                threads::finish_now(holder);
+            }
+            // Still held only if the holder is this thread or one that is running it
+            // further up this stack; nothing will let go then, and the supervisor gives up
+            // on the simulation's OS thread after a grace period.
+            return mutex.try_lock().unwrap_or_else(|| mutex.lock());
         }
     }
 }

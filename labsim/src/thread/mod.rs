@@ -1,8 +1,9 @@
 //! Named threads, joining, sleeping: `std::thread` in real mode, simulated threads inside a
 //! simulation.
 //!
-//! In simulation a spawned thread is a real OS thread that runs only when the scheduler
-//! hands it the run token; `sleep` advances the virtual clock instead of waiting.
+//! In simulation a spawned thread is a coroutine with its own stack on the simulation's one
+//! OS thread, and runs only when the scheduler hands it the run token; `sleep` advances the
+//! virtual clock instead of waiting.
 //! [`scope`] is `std::thread::scope` for threads that borrow from the caller.
 
 mod scope;
@@ -107,9 +108,13 @@ pub fn yield_now() {
     }
 }
 
-/// The name of the calling thread, if it has one.
+/// The name of the calling thread, if it has one: the simulated thread's inside a
+/// simulation (where `std::thread::current()` names the OS thread that runs all of them).
 pub fn current_name() -> Option<String> {
-    std::thread::current().name().map(str::to_string)
+    match context::current() {
+        Some(context) => Some(context.name()),
+        None => std::thread::current().name().map(str::to_string),
+    }
 }
 
 /// Owns a thread started by [`spawn`]; [`join`](JoinHandle::join) waits for it.

@@ -2,7 +2,6 @@
 //! caller's stack, all joined before `scope` returns.
 
 use std::panic::{self, AssertUnwindSafe, Location};
-use std::sync::Arc;
 
 use crate::sim::context::{self, Context};
 use crate::sim::threads::{self, ResultSlot};
@@ -32,10 +31,19 @@ where
             if let Err(payload) = &outcome {
                 threads::fail_with_panic(context, payload.as_ref());
             }
-            // Join through the scheduler, so std's own join below never blocks for real.
             let spawned = std::mem::take(&mut *scope.spawned.lock());
+            let joined = panic::catch_unwind(AssertUnwindSafe(|| {
+                for tid in &spawned {
+                    context.wait_for_exit(*tid, location);
+                }
+            }));
+            // The scoped threads borrow from this stack: if the simulation ended before they
+            // finished, unwind them now, before this thread unwinds past what they borrow.
             for tid in spawned {
-                context.wait_for_exit(tid, location);
+                threads::finish_now(tid);
+            }
+            if let Err(payload) = joined {
+                panic::resume_unwind(payload);
             }
         }
         outcome.unwrap_or_else(|payload| panic::resume_unwind(payload))
@@ -62,7 +70,6 @@ enum Inner<'scope, T> {
     Simulated {
         context: Context,
         tid: Tid,
-        os_thread: std::thread::ScopedJoinHandle<'scope, ()>,
         result: ResultSlot<T>,
     },
 }
@@ -85,20 +92,13 @@ impl<'scope> Scope<'scope, '_> {
             Some(context) => {
                 let tid = threads::register(context, &name);
                 self.spawned.lock().push(tid);
-                let shared = Arc::clone(&context.shared);
-                let result = ResultSlot::default();
-                let thread_result = Arc::clone(&result);
-                let os_thread = std::thread::Builder::new()
-                    .name(name)
-                    .spawn_scoped(self.std_scope, move || {
-                        threads::run_thread(shared, tid, body, &thread_result)
-                    })
-                    .unwrap_or_else(|error| panic!("labsim: cannot start a thread: {error}"));
+                // What `body` borrows outlives the thread: `scope` returns only once `tid`
+                // has finished.
+                let result = threads::start(&context.shared, tid, body);
                 context.yield_now();
                 Inner::Simulated {
                     context: context.clone(),
                     tid,
-                    os_thread,
                     result,
                 }
             }
@@ -116,11 +116,9 @@ impl<T> ScopedJoinHandle<'_, T> {
             Inner::Simulated {
                 context,
                 tid,
-                os_thread,
                 result,
             } => {
                 context.caller().wait_for_exit(tid, Location::caller());
-                let _ = os_thread.join(); // about to exit: it finished in the simulation
                 threads::take_outcome(&result)
             }
         }
