@@ -1,6 +1,8 @@
-//! Simulation speed: how many run-token hand-overs (OS context switches) per second a
-//! simulation makes, and what a ping-pong round trip costs. Switches, not work, set a
-//! simulation's speed (about 17 us each on the lab machines, DESIGN.md).
+//! Simulation speed: how many run-token hand-overs per second a simulation makes, and what a
+//! ping-pong round trip costs. Each line also prints the schedule's fingerprint, so two
+//! versions of labsim can be compared for the same schedule. A hand-over is a switch of
+//! stacks in user space (it was a switch between OS threads, about 17 us, until the
+//! coroutines came).
 //!
 //! Run with `cargo bench -p labsim --bench switches`.
 
@@ -153,12 +155,13 @@ fn report(name: &str, scenario: impl Fn(u64) -> SimStats, rounds: u64) {
     let real = start.elapsed();
     println!(
         "{name}: {rounds} rounds, {} switches, {} decisions in {real:?} real ({:?} virtual): \
-         {:.0} switches/s, {:.1} us/switch",
+         {:.0} switches/s, {:.0} ns/switch, fingerprint {:016x}",
         stats.switches,
         stats.decisions,
         stats.virtual_time,
         stats.switches as f64 / real.as_secs_f64(),
-        real.as_secs_f64() * 1e6 / stats.switches.max(1) as f64,
+        real.as_secs_f64() * 1e9 / stats.switches.max(1) as f64,
+        stats.schedule_hash,
     );
 }
 

@@ -19,14 +19,17 @@
 //! primitive looks at a thread-local handle to decide which mode it is in, so the same code
 //! runs in both, and [`run`] picks the mode from `LAB_SIM` at run time.
 //!
-//! - **One thread at a time.** Simulated threads are OS threads, but exactly one holds the
-//!   run token. It runs until it reaches a *scheduling point*: taking a lock, blocking
-//!   (lock, condvar, channel, join, sleep), waking another thread (unlock with waiters,
-//!   notify, a send or receive that wakes a waiter, spawn), or [`thread::yield_now`]. There
-//!   the seeded RNG preempts it with odds 1 in 8 and then picks another runnable thread,
-//!   all equally likely; going on costs no context switch, so the odds keep a simulation
-//!   cheap while every interleaving stays possible. A thread that blocks hands the token to
-//!   a runnable thread picked with equal odds.
+//! - **One thread at a time, on one OS thread.** A simulation runs on one OS thread of its
+//!   own; each simulated thread is a coroutine there, with its own stack
+//!   ([`DEFAULT_STACK_SIZE`], or [`STACK_VAR`]), and exactly one holds the run token. It
+//!   runs until it reaches a *scheduling point*: taking a lock, blocking (lock, condvar,
+//!   channel, join, sleep), waking another thread (unlock with waiters, notify, a send or
+//!   receive that wakes a waiter, spawn), or [`thread::yield_now`]. There the seeded RNG
+//!   preempts it with odds 1 in 8 and then picks another runnable thread, all equally likely.
+//!   A thread that blocks hands the token to a runnable thread picked with equal odds. A
+//!   switch is a jump between stacks in user space (the `switches` bench: tens of
+//!   nanoseconds, where a switch between OS threads cost about 17 us), so a simulation
+//!   costs about what its own computation costs.
 //! - **A second scheduler.** [`Policy::Pct`] (`LAB_SCHED=pct`, `pct:<depth>`) is PCT
 //!   (Burckhardt et al., ASPLOS 2010): random priorities, the highest runnable thread runs,
 //!   and a few random change points drop the running thread below all others. It keeps a
@@ -51,9 +54,15 @@
 //!   keeps the token for [`DEFAULT_STALL_LIMIT`] of real time without reaching a primitive (a
 //!   busy loop) fails by name, and so does a run where no thread blocks for that long (a
 //!   polling loop that keeps virtual time still) or where virtual time does not move for that
-//!   long while threads keep waking each other. The other threads are unwound and the
-//!   simulation's OS threads exit. When `main` returns, threads still running are unwound
-//!   the same way, as if the process exited.
+//!   long while threads keep waking each other. The other threads are then unwound, one at a
+//!   time and each to its end, so their destructors run; when `main` returns, threads still
+//!   running are unwound the same way. A thread that overflows its stack ends the process
+//!   with a report naming it, as an OS thread's overflow does.
+//! - **What a coroutine changes.** `std::thread::current()` names the simulation's OS
+//!   thread, not the simulated one: [`thread::current_name`] gives the simulated name (and a
+//!   panic message is preceded by a line naming the simulated thread). A real blocking call
+//!   (`std::thread::sleep`, a std or parking_lot lock, real I/O) stops every simulated
+//!   thread at once; the watchdog reports it by name as a stall.
 //! - **Deadlocks are found the moment they close**, whatever timers are pending (a graded
 //!   test always has its watchdog's): a thread that waits for a lock's holder, a thread it
 //!   joins, or the holder of a channel's other side, who waits in turn (transitively) for

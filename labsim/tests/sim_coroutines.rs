@@ -2,7 +2,6 @@
 //! names, unwinding order, scoped borrows, locks held by suspended threads, real blocking
 //! calls, and many simulations at once.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,20 +24,23 @@ fn a_simulated_thread_knows_its_name() {
     );
 }
 
-/// A value whose `Drop` counts itself, to see that unwinding ran.
-struct Counted(Arc<AtomicUsize>);
+/// A value whose `Drop` records which thread dropped it, to see that unwinding ran, and ran
+/// as that simulated thread.
+struct Counted(Arc<std::sync::Mutex<Vec<String>>>);
 
 impl Drop for Counted {
     fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
+        let name = thread::current_name().unwrap_or_else(|| "(no name)".into());
+        self.0.lock().unwrap().push(name);
     }
 }
 
 /// When the simulation fails, do the threads still alive unwind (their destructors run, as a
-/// test's result line needs), each one to its end?
+/// test's result line needs), each one to its end, as itself (a destructor sees its own
+/// thread's name, and labsim's primitives still work there)?
 #[test]
 fn threads_left_when_a_simulation_fails_are_unwound() {
-    let dropped = Arc::new(AtomicUsize::new(0));
+    let dropped = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = Arc::clone(&dropped);
     let error = Sim::new(2)
         .run(move || {
@@ -57,7 +59,12 @@ fn threads_left_when_a_simulation_fails_are_unwound() {
         })
         .unwrap_err();
     assert!(matches!(error, SimError::Panicked { .. }), "{error}");
-    assert_eq!(dropped.load(Ordering::SeqCst), 6);
+    let mut names = dropped.lock().unwrap().clone();
+    names.sort();
+    assert_eq!(
+        names,
+        ["main", "waiter-0", "waiter-1", "waiter-2", "waiter-3", "waiter-4"]
+    );
 }
 
 /// Threads of a scope borrow from their owner's stack. When the simulation fails while they

@@ -130,7 +130,8 @@ fn run(shared: &Arc<Shared>, stack_size: usize, main: Box<dyn FnOnce()>) {
         };
         shared.fail(&mut guard, error);
     }
-    THREADS.with(|threads| *threads.borrow_mut() = Threads::default());
+    // Every thread has finished (what is left are spare stacks): dropped outside the borrow.
+    drop(THREADS.with(|threads| std::mem::take(&mut *threads.borrow_mut())));
     let mut guard = shared.scheduler.lock();
     guard.executor_done = true;
     shared.done.notify_all();

@@ -5,9 +5,8 @@ use std::time::Duration;
 /// What a finished simulation did; see [`Sim::run_with_stats`](crate::Sim::run_with_stats).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SimStats {
-    /// Hand-overs of the run token from one OS thread to another (each costs a real context
-    /// switch, about 17 us on the lab machines); picks of the thread already running are not
-    /// counted.
+    /// Hand-overs of the run token from one simulated thread to another (each a switch of
+    /// stacks in user space); picks of the thread already running are not counted.
     pub switches: u64,
     /// Scheduling choices made among two or more candidates.
     pub decisions: u64,
