@@ -165,7 +165,25 @@ fn report(name: &str, scenario: impl Fn(u64) -> SimStats, rounds: u64) {
     );
 }
 
+/// What the stack switch alone costs, without any scheduling: a coroutine suspended and
+/// resumed `rounds` times (two switches a round), as labsim's threads are.
+fn bare_switch(rounds: u64) {
+    let mut coroutine = corosensei::Coroutine::new(|yielder, ()| loop {
+        yielder.suspend(());
+    });
+    let start = Instant::now();
+    for _ in 0..rounds {
+        coroutine.resume(());
+    }
+    let real = start.elapsed();
+    println!(
+        "bare_switch: {rounds} rounds in {real:?}: {:.1} ns/switch (the stack switch alone)",
+        real.as_secs_f64() * 1e9 / (2 * rounds) as f64
+    );
+}
+
 fn switches(c: &mut Criterion) {
+    bare_switch(1_000_000);
     report("ping_pong", ping_pong, 20_000);
     report("contended_lock", contended_lock, 5_000);
     report("heartbeats_30s", heartbeats, 300);

@@ -35,6 +35,12 @@ pub const UNRESPONSIVE_HEARTBEAT_INTERVAL: Duration = Duration::from_millis(300)
 /// How long without any reply makes a follower count as unresponsive: three heartbeats.
 pub const UNRESPONSIVE_AFTER: Duration = Duration::from_millis(450);
 
+/// How long the leader waits before sending again a payload whose call failed (lost, or the
+/// follower unreachable). Long enough that a call that fails at once (a closed network, a
+/// dead peer) is not retried in a loop at one instant; short beside a heartbeat, so that a
+/// message lost on an unreliable network goes again almost at once.
+pub const RETRY_PAUSE: Duration = Duration::from_millis(20);
+
 /// The most entries one AppendEntries carries, so a far-behind follower gets bounded chunks.
 pub const MAX_ENTRIES_PER_APPEND: usize = 4096;
 
@@ -51,6 +57,8 @@ pub struct Progress {
     pub last_reply: Instant,
     /// The sequence number of the unacknowledged message carrying entries or a snapshot.
     pub in_flight: Option<u64>,
+    /// After a failed call, when the payload may go again ([`RETRY_PAUSE`]).
+    pub retry_at: Option<Instant>,
     /// The commit index the follower was last told.
     pub commit_sent: u64,
     /// The sequence number the next such message gets.
@@ -66,6 +74,7 @@ impl Progress {
             last_sent: None,
             last_reply: now,
             in_flight: None,
+            retry_at: None,
             commit_sent: 0,
             next_sequence: 0,
         }
@@ -82,6 +91,15 @@ impl Progress {
             HEARTBEAT_INTERVAL
         } else {
             UNRESPONSIVE_HEARTBEAT_INTERVAL
+        }
+    }
+
+    /// A call to the follower failed (no reply): the payload in flight, if it was `sequence`,
+    /// may go again after [`RETRY_PAUSE`].
+    pub(crate) fn call_failed(&mut self, sequence: Option<u64>, now: Instant) {
+        if sequence.is_some() && self.in_flight == sequence {
+            self.in_flight = None;
+            self.retry_at = Some(now + RETRY_PAUSE);
         }
     }
 
@@ -172,7 +190,12 @@ impl RaftState {
         let heartbeat_due = !matches!(progress.last_sent, Some(sent) if now < sent + interval);
         let has_payload = progress.next_index <= self.log.last_index();
         let idle = progress.in_flight.is_none();
+        let heartbeat = progress.last_sent.unwrap_or(now) + interval;
         if has_payload && (idle || heartbeat_due) {
+            if let Some(retry) = progress.retry_at.filter(|at| now < *at && !heartbeat_due) {
+                // The last call failed a moment ago: the payload goes again after the pause.
+                return NextStep::WaitUntil(retry.min(heartbeat));
+            }
             self.persist_if_dirty();
             return NextStep::Send(self.payload_for(peer, now));
         }
@@ -187,8 +210,7 @@ impl RaftState {
                 args,
             });
         }
-        let sent = progress.last_sent.unwrap_or(now);
-        NextStep::WaitUntil(sent + interval)
+        NextStep::WaitUntil(heartbeat)
     }
 
     /// Entries from the follower's `next_index`, or the snapshot if the log no longer has them.
@@ -430,10 +452,14 @@ impl RaftState {
             return;
         }
         let progress = &mut self.progress[peer];
+        let Some(reply) = reply else {
+            progress.call_failed(sequence, now);
+            return;
+        };
         if sequence.is_some() && progress.in_flight == sequence {
             progress.in_flight = None;
         }
-        let Some(reply) = reply else { return };
+        progress.retry_at = None;
         progress.last_reply = now;
         if reply.success {
             self.record_match(peer, args.prev_log_index + args.entries.len() as u64);
@@ -775,6 +801,31 @@ mod tests {
             matches!(leader.next_step(2, now), NextStep::WaitUntil(_)),
             "payload still in flight"
         );
+    }
+
+    /// A call carrying entries fails at once (a closed network, a dead peer): do the entries
+    /// go again after the pause, not in a loop at the same instant, and not as an empty
+    /// heartbeat meanwhile (whose previous entry could be inside a snapshot by then)?
+    #[test]
+    fn a_failed_payload_goes_again_after_a_pause() {
+        let now = Instant::now();
+        let mut leader = leader_with_log(3, 2, &[]);
+        let NextStep::Send(_) = leader.next_step(1, now) else {
+            panic!("first heartbeat")
+        };
+        leader.start(b"a".to_vec()).unwrap();
+        let NextStep::Send(Outgoing::Append { sequence, args }) = leader.next_step(1, now) else {
+            panic!("start sends at once")
+        };
+        leader.handle_append_entries_reply(1, sequence, &args, None, now);
+        let NextStep::WaitUntil(retry) = leader.next_step(1, now) else {
+            panic!("a failed call is not sent again at the same instant")
+        };
+        assert_eq!(retry, now + RETRY_PAUSE);
+        let NextStep::Send(Outgoing::Append { args, .. }) = leader.next_step(1, retry) else {
+            panic!("the entries go again after the pause")
+        };
+        assert_eq!(args.entries.len(), 1);
     }
 
     /// A follower that has answered nothing for a while gets heartbeats at the slower pace;

@@ -142,12 +142,16 @@ impl RaftState {
         if !self.is_leader() || self.current_term != args.term {
             return;
         }
-        if self.progress[peer].in_flight == Some(sequence) {
-            self.progress[peer].in_flight = None;
+        let progress = &mut self.progress[peer];
+        if reply.is_none() {
+            progress.call_failed(Some(sequence), now);
+            return;
         }
-        if reply.is_some() {
-            self.progress[peer].last_reply = now;
+        if progress.in_flight == Some(sequence) {
+            progress.in_flight = None;
         }
+        progress.retry_at = None;
+        progress.last_reply = now;
         if reply.is_some_and(|reply| reply.installed) {
             self.record_match(peer, args.last_included_index);
         }

@@ -9,6 +9,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +35,36 @@ pub(crate) const PREEMPTION_ODDS: usize = 8;
 const SCHEDULE_STREAM: u64 = 1;
 /// Label of the stream that seeds the user's random-number generators.
 const USER_STREAM: u64 = 2;
+
+/// A map keyed by object addresses, hashed by one multiplication: every block and wake-up
+/// looks one up, and std's default hasher (built to resist crafted keys, which addresses are
+/// not) was a visible part of a switch's cost. Only looked up, never iterated, so the hasher
+/// cannot change a schedule.
+pub(crate) type KeyMap<V> = HashMap<Key, V, BuildHasherDefault<KeyHasher>>;
+
+/// See [`KeyMap`]: Fibonacci hashing of one `usize`.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.write_u64(u64::from(*byte));
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+}
 
 /// One simulated thread.
 pub(crate) struct Slot {
@@ -77,11 +108,14 @@ pub(crate) struct Scheduler {
     /// Threads ready to run, other than the running one.
     runnable: Vec<Tid>,
     timers: BinaryHeap<Reverse<Timer>>,
+    /// Entries of `timers` whose thread was woken before its deadline: left in place until
+    /// they come due, or swept out once they are most of the heap.
+    stale_timers: usize,
     next_timer: u64,
     /// Blocked threads by the object they wait on, in the order they came.
-    waiters: HashMap<Key, Vec<Tid>>,
+    waiters: KeyMap<Vec<Tid>>,
     /// Held simulated mutexes: holder and where it locked, for the deadlock report.
-    pub(crate) holders: HashMap<Key, (Tid, &'static Location<'static>)>,
+    pub(crate) holders: KeyMap<(Tid, &'static Location<'static>)>,
     /// The last number given to a lock, condvar or channel (see `ObjectId`).
     last_object: ObjectId,
     /// Virtual time since the start.
@@ -118,9 +152,10 @@ impl Scheduler {
             running: None,
             runnable: Vec::new(),
             timers: BinaryHeap::new(),
+            stale_timers: 0,
             next_timer: 0,
-            waiters: HashMap::new(),
-            holders: HashMap::new(),
+            waiters: KeyMap::default(),
+            holders: KeyMap::default(),
             last_object: 0,
             now: Duration::ZERO,
             stats: SimStats::default(),
@@ -269,7 +304,9 @@ impl Scheduler {
                 return;
             }
             let Reverse(timer) = self.timers.pop().expect("peeked");
-            if self.slots[timer.tid].timer == Some(timer.seq) {
+            if self.slots[timer.tid].timer != Some(timer.seq) {
+                self.stale_timers -= 1;
+            } else {
                 self.make_runnable(timer.tid, Wake::Timeout);
             }
         }
@@ -290,6 +327,7 @@ impl Scheduler {
             }
             let Reverse(timer) = self.timers.pop().expect("peeked");
             if self.slots[timer.tid].timer != Some(timer.seq) {
+                self.stale_timers -= 1;
                 continue; // stale: the thread was woken before its deadline
             }
             self.now = self.now.max(timer.at);
@@ -314,9 +352,26 @@ impl Scheduler {
             }
         }
         let slot = &mut self.slots[tid];
-        slot.timer = None;
+        let had_timer = slot.timer.take().is_some();
         slot.woke = why;
         self.runnable.push(tid);
+        if had_timer && why != Wake::Timeout {
+            self.stale_timers += 1;
+            self.sweep_stale_timers();
+        }
+    }
+
+    /// Drops the stale entries from the timer heap once they are most of it (a thread that is
+    /// woken before its deadline again and again would otherwise grow the heap, and every
+    /// pop with it). Timers fire in (deadline, creation) order either way.
+    fn sweep_stale_timers(&mut self) {
+        if self.stale_timers < 1024 || self.stale_timers * 2 < self.timers.len() {
+            return;
+        }
+        let slots = &self.slots;
+        self.timers
+            .retain(|Reverse(timer)| slots[timer.tid].timer == Some(timer.seq));
+        self.stale_timers = 0;
     }
 
     /// Wakes one thread waiting on `key`, chosen by the seeded RNG; false if none waits.
