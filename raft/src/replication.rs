@@ -96,6 +96,7 @@ impl Progress {
 
     /// A call to the follower failed (no reply): the payload in flight, if it was `sequence`,
     /// may go again after [`RETRY_PAUSE`].
+    // lab:hide 3B
     pub(crate) fn call_failed(&mut self, sequence: Option<u64>, now: Instant) {
         if sequence.is_some() && self.in_flight == sequence {
             self.in_flight = None;
