@@ -91,6 +91,9 @@ pub(crate) fn enter(shared: Arc<Shared>) {
 /// the simulation; any other panic goes to the previous hook alone.
 pub(crate) fn install_panic_hook() {
     static INSTALL: Once = Once::new();
+    if std::thread::panicking() {
+        return; // std refuses to change hooks while unwinding; a later run installs it
+    }
     INSTALL.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
