@@ -22,7 +22,8 @@ TIMEOUT ?= 240
 # seconds (every test runs at least once even past it).
 # Kept at 600 since simulated threads became coroutines, for 11 to 14 times the seeds: per
 # minute of `lab sweep` on the two-core machine (sweep seed 7), Raft 3,797 runs against 278,
-# kvraft 229 against 18, shardkv 1,390 against 120. Ten minutes is then some 30,000 runs in all.
+# kvraft 229 against 18, shardkv 1,390 against 120. `make grade`'s ten minutes swept 6,218 runs
+# of the 80 graded tests (an earlier stop's: 528 of 83).
 SWEEP_SECONDS ?= 600
 # `make skeleton`: where, and which tier.
 OUT ?=
