@@ -766,10 +766,9 @@ mod tests {
         );
     }
 
-    /// When the commit index moves, an idle follower that answers hears of it at once.
-    #[test]
-    fn tells_idle_followers_of_new_commits_at_once() {
-        let now = Instant::now();
+    /// A leader of three (term 2) that has sent its first heartbeat to follower 1, then
+    /// started one command: the AppendEntries carrying it to follower 1, sent at `now`.
+    fn leader_sending_one_entry(now: Instant) -> (RaftState, Option<u64>, AppendEntriesArgs) {
         let mut leader = leader_with_log(3, 2, &[]);
         let NextStep::Send(_) = leader.next_step(1, now) else {
             panic!("first heartbeat")
@@ -778,6 +777,14 @@ mod tests {
         let NextStep::Send(Outgoing::Append { sequence, args }) = leader.next_step(1, now) else {
             panic!("start sends at once")
         };
+        (leader, sequence, args)
+    }
+
+    /// When the commit index moves, an idle follower that answers hears of it at once.
+    #[test]
+    fn tells_idle_followers_of_new_commits_at_once() {
+        let now = Instant::now();
+        let (mut leader, sequence, args) = leader_sending_one_entry(now);
         assert!(
             matches!(leader.next_step(2, now), NextStep::Send(_)),
             "to the other follower"
@@ -810,14 +817,7 @@ mod tests {
     #[test]
     fn a_failed_payload_goes_again_after_a_pause() {
         let now = Instant::now();
-        let mut leader = leader_with_log(3, 2, &[]);
-        let NextStep::Send(_) = leader.next_step(1, now) else {
-            panic!("first heartbeat")
-        };
-        leader.start(b"a".to_vec()).unwrap();
-        let NextStep::Send(Outgoing::Append { sequence, args }) = leader.next_step(1, now) else {
-            panic!("start sends at once")
-        };
+        let (mut leader, sequence, args) = leader_sending_one_entry(now);
         leader.handle_append_entries_reply(1, sequence, &args, None, now);
         let NextStep::WaitUntil(retry) = leader.next_step(1, now) else {
             panic!("a failed call is not sent again at the same instant")
