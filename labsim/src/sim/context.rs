@@ -2,7 +2,7 @@
 //! to choose between its real and its simulated behaviour, and the operations primitives
 //! use in simulation.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::panic::{self, Location};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Once};
@@ -25,12 +25,6 @@ const ENDED_WAIT_PAUSE: Duration = Duration::from_millis(1);
 const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 thread_local! {
-    /// Fast flag for the real-mode path: one thread-local load, no borrow. Set on the OS
-    /// thread that runs a simulation.
-    static IN_SIM: Cell<bool> = const { Cell::new(false) };
-    /// The simulation this OS thread runs (its simulated thread is the executor's running
-    /// one).
-    static SIMULATION: RefCell<Option<Arc<Shared>>> = const { RefCell::new(None) };
     /// The message of the last panic on this OS thread, kept by labsim's panic hook: a
     /// thread that must wait while it unwinds ends the simulation with it.
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
@@ -43,9 +37,7 @@ static SIMULATIONS: AtomicUsize = AtomicUsize::new(0);
 /// Whether the calling thread belongs to a simulation.
 #[inline]
 pub(crate) fn in_sim() -> bool {
-    SIMULATIONS.load(Ordering::Relaxed) != 0
-        && IN_SIM.with(Cell::get)
-        && executor::running().is_some()
+    SIMULATIONS.load(Ordering::Relaxed) != 0 && executor::running().is_some()
 }
 
 /// Counts a simulation as alive until the returned token is dropped. Created before the
@@ -71,18 +63,11 @@ pub(crate) fn current() -> Option<Context> {
     if !in_sim() {
         return None;
     }
-    let tid = executor::running()?.tid;
-    SIMULATION.with(|simulation| {
-        let shared = simulation.borrow().clone()?;
-        Some(Context { shared, tid })
+    let running = executor::running()?;
+    Some(Context {
+        shared: Arc::clone(&running.shared),
+        tid: running.tid,
     })
-}
-
-/// Makes the calling OS thread the one that runs `shared`'s threads, for the rest of its
-/// life.
-pub(crate) fn enter(shared: Arc<Shared>) {
-    SIMULATION.with(|simulation| *simulation.borrow_mut() = Some(shared));
-    IN_SIM.with(|flag| flag.set(true));
 }
 
 /// Puts labsim's panic hook in front of the one installed (once per process). For a panic in
@@ -351,11 +336,6 @@ impl Context {
     /// A fresh seed for a user RNG, deterministic in the simulation's seed and schedule.
     pub(crate) fn user_seed(&self) -> u64 {
         self.shared.lock().user_seed()
-    }
-
-    /// This thread's name.
-    pub(crate) fn name(&self) -> String {
-        self.shared.scheduler.lock().name(self.tid).to_string()
     }
 
     /// The simulation's seed.

@@ -21,7 +21,6 @@ use std::sync::Arc;
 use corosensei::stack::{DefaultStack, Stack};
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 
-use super::context;
 use super::overflow;
 use super::shared::Shared;
 use super::threads::panic_message;
@@ -41,10 +40,11 @@ const SPARE_STACKS: usize = 32;
 pub(crate) struct Running {
     pub(crate) tid: Tid,
     yielder: *const Yielder<(), ()>,
-    /// The thread's name, for the stack overflow report (read from a signal handler).
+    /// Its simulation.
+    pub(crate) shared: Arc<Shared>,
+    /// The thread's name (`thread::current_name`, and the stack overflow report, read from
+    /// a signal handler).
     pub(crate) name: Arc<str>,
-    /// The simulation's seed, for the same report.
-    pub(crate) seed: u64,
     /// The lowest address of its stack's mapping: the guard page starts there.
     pub(crate) stack_limit: usize,
     /// Its stack's usable size in bytes.
@@ -100,7 +100,6 @@ pub(crate) fn start(
 /// The loop: resume whoever holds the run token until the simulation ends, then unwind
 /// every thread left.
 fn run(shared: &Arc<Shared>, stack_size: usize, main: Box<dyn FnOnce()>) {
-    context::enter(Arc::clone(shared));
     THREADS.with(|threads| threads.borrow_mut().stack_size = stack_size);
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         add(shared, 0, main);
@@ -139,13 +138,13 @@ fn run(shared: &Arc<Shared>, stack_size: usize, main: Box<dyn FnOnce()>) {
 
 /// Makes `body` simulated thread `tid` (already registered with the scheduler) of the
 /// caller's simulation; it first runs when the scheduler hands it the token.
-pub(crate) fn add<'a>(shared: &Shared, tid: Tid, body: Box<dyn FnOnce() + 'a>) {
+pub(crate) fn add<'a>(shared: &Arc<Shared>, tid: Tid, body: Box<dyn FnOnce() + 'a>) {
     // SAFETY: the caller keeps whatever `body` borrows alive until thread `tid` finishes
     // (`thread::spawn` takes only 'static bodies; `thread::scope` returns only once each
     // of its threads has finished, and makes them finish if the simulation ends first).
     let body: Box<dyn FnOnce() + 'static> = unsafe { std::mem::transmute(body) };
     let name = shared.scheduler.lock().slots[tid].name.clone();
-    let seed = shared.seed;
+    let shared = Arc::clone(shared);
     let (stack, stack_size) = THREADS.with(|threads| {
         let mut threads = threads.borrow_mut();
         let size = threads.stack_size;
@@ -167,8 +166,8 @@ pub(crate) fn add<'a>(shared: &Shared, tid: Tid, body: Box<dyn FnOnce() + 'a>) {
         let record = Running {
             tid,
             yielder: yielder as *const _,
+            shared,
             name,
-            seed,
             stack_limit,
             stack_size,
         };

@@ -15,7 +15,7 @@
 
 pub(crate) mod context;
 mod cycle;
-mod executor;
+pub(crate) mod executor;
 mod overflow;
 mod pct;
 mod policy;

@@ -100,7 +100,7 @@ fn report(running: &executor::Running) {
     out.push(b") has overflowed its stack of ");
     out.number((running.stack_size / 1024) as u64);
     out.push(b" KiB (simulation seed ");
-    out.number(running.seed);
+    out.number(running.shared.seed);
     out.push(b").\nlabsim: look for endless recursion, or give simulated threads more stack with ");
     out.push(super::STACK_VAR.as_bytes());
     out.push(b"=<size> (say 16M) or Sim::stack_size.\n");

@@ -66,13 +66,8 @@ where
     F: FnOnce() -> T + 'a,
     T: 'a,
 {
-    let slot = ResultSlot::default();
-    let (thread_shared, thread_slot) = (Arc::clone(shared), Arc::clone(&slot));
-    executor::add(
-        shared,
-        tid,
-        Box::new(move || run_thread(&thread_shared, tid, body, &thread_slot)),
-    );
+    let (life, slot) = life_of(shared, tid, body);
+    executor::add(shared, tid, Box::new(life));
     slot
 }
 
@@ -86,10 +81,21 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
+    let (life, slot) = life_of(shared, 0, main);
+    (Box::new(life), slot)
+}
+
+/// Thread `tid`'s whole life around `body` ([`run_thread`]), and the slot it leaves its
+/// outcome in.
+fn life_of<'a, F, T>(shared: &Arc<Shared>, tid: Tid, body: F) -> (impl FnOnce() + 'a, ResultSlot<T>)
+where
+    F: FnOnce() -> T + 'a,
+    T: 'a,
+{
     let slot = ResultSlot::default();
     let (thread_shared, thread_slot) = (Arc::clone(shared), Arc::clone(&slot));
-    let body = Box::new(move || run_thread(&thread_shared, 0, main, &thread_slot));
-    (body, slot)
+    let life = move || run_thread(&thread_shared, tid, body, &thread_slot);
+    (life, slot)
 }
 
 /// The life of a simulated thread: check that the simulation still runs, run, leave the
@@ -105,12 +111,6 @@ where
     let ending = Ending::of(&outcome);
     *slot.lock() = Some(outcome);
     finish(shared, tid, ending);
-}
-
-/// Runs thread `tid` of the calling thread's ended simulation to its end now (see
-/// `executor::run_to_end`); nothing to do when it has finished.
-pub(crate) fn finish_now(tid: Tid) {
-    executor::run_to_end(tid);
 }
 
 /// Takes a finished thread's outcome out of its slot.

@@ -8,7 +8,7 @@ use std::panic::Location;
 use crate::sim::context::{self, Context};
 use std::sync::atomic::AtomicU32;
 
-use crate::sim::threads;
+use crate::sim::executor;
 use crate::sim::wait::{Key, ObjectId, Wait, Wake};
 
 /// A mutual-exclusion lock shaped like `parking_lot::Mutex`: `lock()` returns a guard, no
@@ -220,7 +220,7 @@ pub(crate) fn acquire<'a, T: ?Sized>(
             // The simulation ended and this thread is unwinding. The holder is suspended
             // (one thread runs at a time): unwinding it to its end lets go of the lock.
             if let Some(holder) = context.holder_of(key) {
-                threads::finish_now(holder);
+                executor::run_to_end(holder);
             }
             // Still held only if the holder is this thread or one that is running it
             // further up this stack; nothing will let go then, and the supervisor gives up

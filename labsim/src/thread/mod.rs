@@ -111,8 +111,8 @@ pub fn yield_now() {
 /// The name of the calling thread, if it has one: the simulated thread's inside a
 /// simulation (where `std::thread::current()` names the OS thread that runs all of them).
 pub fn current_name() -> Option<String> {
-    match context::current() {
-        Some(context) => Some(context.name()),
+    match crate::sim::executor::running() {
+        Some(running) => Some(running.name.to_string()),
         None => std::thread::current().name().map(str::to_string),
     }
 }

@@ -4,6 +4,7 @@
 use std::panic::{self, AssertUnwindSafe, Location};
 
 use crate::sim::context::{self, Context};
+use crate::sim::executor;
 use crate::sim::threads::{self, ResultSlot};
 use crate::sim::wait::Tid;
 
@@ -40,7 +41,7 @@ where
             // The scoped threads borrow from this stack: if the simulation ended before they
             // finished, unwind them now, before this thread unwinds past what they borrow.
             for tid in spawned {
-                threads::finish_now(tid);
+                executor::run_to_end(tid);
             }
             if let Err(payload) = joined {
                 panic::resume_unwind(payload);
